@@ -115,7 +115,11 @@ func WithContractVersion(v string) Option {
 
 // WithHeader sets a request header.
 func WithHeader(name, value string) Option {
-	return func(r *request) error { r.header.Set(name, value); delete(r.removed, http.CanonicalHeaderKey(name)); return nil }
+	return func(r *request) error {
+		r.header.Set(name, value)
+		delete(r.removed, http.CanonicalHeaderKey(name))
+		return nil
+	}
 }
 
 // WithoutHeader removes a header the client would otherwise send (e.g. the contract version).

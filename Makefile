@@ -1,0 +1,53 @@
+# mpsdconf — conformance harness for the MPSD handles API.
+#
+#   make conformance                       full suite against the embedded emulator, reports in reports/
+#   make conformance TARGET=URL CONFIG=F   the same suite against another MPSD
+#   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI
+#   make emulator                          serve the emulator on $(LISTEN)
+
+GO          ?= go
+BIN         := bin/mpsdconf
+REPORT_DIR  ?= reports
+TARGET      ?=
+CONFIG      ?=
+PROFILE     ?= strict
+LABEL_FILTER ?=
+RUN_FLAGS   ?=
+LISTEN      ?= 127.0.0.1:8080
+TOKEN_KEY   ?=
+EMULATE_FLAGS ?=
+
+.PHONY: all build conformance test vet fmt-check unit emulator clean
+
+all: build
+
+# The binary is rebuilt every time (go's cache makes that cheap), so it never goes stale.
+build:
+	$(GO) build -o $(BIN) ./cmd/mpsdconf
+
+# Main job: exit code of `mpsdconf run` is passed through (0 pass, 1 failure, 2 harness error).
+conformance: build
+	./$(BIN) run --report-dir $(REPORT_DIR) --profile $(PROFILE) \
+		$(if $(TARGET),--target $(TARGET)) $(if $(CONFIG),--config $(CONFIG)) \
+		$(if $(LABEL_FILTER),--label-filter '$(LABEL_FILTER)') $(RUN_FLAGS)
+
+test: fmt-check vet unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Unit, schema, emulator and runner tests, plus the full suite against the embedded emulator
+# (suites/) and the two-process CLI run (cmd/mpsdconf), all with the race detector.
+unit:
+	$(GO) test -race -count=1 ./...
+
+emulator: build
+	./$(BIN) emulate --listen $(LISTEN) $(if $(TOKEN_KEY),--token-key $(TOKEN_KEY)) $(EMULATE_FLAGS)
+
+clean:
+	rm -rf bin
+	find $(REPORT_DIR) -mindepth 1 ! -name README.md -delete 2>/dev/null || true

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/mpsdconf/mpsdconf/emulator"
+	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/runner"
+	"github.com/mpsdconf/mpsdconf/schemas"
+)
+
+func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mpsdconf run", flag.ContinueOnError)
+	var cfg runner.Config
+	var faults multiFlag
+	fs.StringVar(&cfg.Target, "target", "", "base URL of the MPSD under test (default: start the embedded emulator)")
+	fs.StringVar(&cfg.ConfigFile, "config", "", "YAML file describing the target's test world and identities")
+	fs.StringVar(&cfg.EmulatorTokenKey, "emulator-token-key", "", "signing key of an mpsdconf emulator target: mint identities instead of reading them from --config (or $"+runner.EnvTokenKey+")")
+	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for junit.xml, report.json and report.md")
+	fs.StringVar(&cfg.Profile, "profile", "strict", "rules to run by evidence: strict (doc, wire and inferred) or documented (doc and wire)")
+	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'endpoint: containsAny handles-query' or 'rule: containsAny HQ-PRIVATE-403'")
+	fs.Int64Var(&cfg.RandomSeed, "seed", 0, "random seed for spec order (default: from the clock; recorded in the reports)")
+	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "shuffle every spec, not only top-level containers")
+	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Minute, "limit for the whole run")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "limit for each HTTP request")
+	fs.Var(&faults, "fault", "switch on an emulator fault in the embedded emulator (repeatable; self-test)")
+	fs.BoolVar(&cfg.Verbose, "v", false, "print every spec as it runs")
+	fs.BoolVar(&cfg.NoColor, "no-color", false, "disable coloured output")
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mpsdconf run: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	cfg.Faults = faults
+	return runner.Run(ctx, cfg, stderr)
+}
+
+func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mpsdconf emulate", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+runner.EnvTokenKey+"; default: a random key, printed to stderr)")
+	configFile := fs.String("config", "", "YAML file describing the test world (SCID, templates, identities, social graph)")
+	listFaults := fs.Bool("list-faults", false, "list the fault switches and the rule each one breaks, then exit")
+	var faults multiFlag
+	fs.Var(&faults, "fault", "switch on a fault (repeatable)")
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if *listFaults {
+		for _, f := range emulator.Faults() {
+			fmt.Fprintf(stdout, "%-36s %-28s %s\n", f.Name, f.Rule, f.Description)
+		}
+		return 0
+	}
+	world := fixtures.DefaultEnvironment()
+	if *configFile != "" {
+		fc, err := runner.LoadFile(*configFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
+			return 2
+		}
+		world = fc.Environment
+	}
+	key := *tokenKey
+	if key == "" {
+		key = os.Getenv(runner.EnvTokenKey)
+	}
+	if key == "" {
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
+			return 2
+		}
+		key = hex.EncodeToString(b[:])
+		fmt.Fprintf(stderr, "no --token-key given; generated test key %s\n", key)
+	}
+	cfg := emulator.ConfigFromEnvironment(world, []byte(key))
+	cfg.Faults = faults
+	url, stop, err := runner.StartEmulator(cfg, *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
+		return 2
+	}
+	defer stop()
+	fmt.Fprintf(stdout, "listening on %s\n", url)
+	if f, ok := stdout.(*os.File); ok {
+		_ = f.Sync()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "mpsdconf emulate: stopping")
+	return 0
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mpsdconf validate", flag.ContinueOnError)
+	schema := fs.String("schema", "", "schema name, one of: "+fmt.Sprint(schemas.Names()))
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if *schema == "" || fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "mpsdconf validate: usage: mpsdconf validate --schema NAME FILE...")
+		return 2
+	}
+	invalid, err := schemas.ValidateFiles(stdout, *schema, fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf validate: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "%d valid, %d invalid\n", fs.NArg()-invalid, invalid)
+	if invalid > 0 {
+		return 1
+	}
+	return 0
+}
+
+func cmdVersion(stdout io.Writer) int {
+	fmt.Fprintf(stdout, "mpsdconf %s\n", runner.Version())
+	return 0
+}

@@ -1,0 +1,89 @@
+// Command mpsdconf runs the MPSD handles conformance suites, serves the reference emulator, and
+// validates JSON bodies against the project's schemas.
+//
+//	mpsdconf run       [--target URL --config FILE | --emulator-token-key KEY] [--report-dir DIR] ...
+//	mpsdconf emulate   [--listen ADDR] [--token-key KEY] [--config FILE] [--fault NAME]...
+//	mpsdconf validate  --schema NAME FILE...
+//	mpsdconf version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `mpsdconf: conformance harness for the MPSD handles API
+
+Usage:
+  mpsdconf run       run the conformance suites (against the embedded emulator unless --target)
+  mpsdconf emulate   serve the reference emulator
+  mpsdconf validate  validate JSON files against a schema
+  mpsdconf version   print the harness version
+
+Run 'mpsdconf COMMAND -h' for a command's flags.
+Exit codes: 0 pass, 1 conformance failure (or invalid file), 2 usage, configuration or harness error.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(ctx, args[1:], stderr)
+	case "emulate":
+		return cmdEmulate(ctx, args[1:], stdout, stderr)
+	case "validate":
+		return cmdValidate(args[1:], stdout, stderr)
+	case "version":
+		return cmdVersion(stdout)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "mpsdconf: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+// parseFlags parses a command's flags; it returns done=true with the exit code when the
+// command should stop (help requested or a usage error).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (done bool, code int) {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, 0
+		}
+		return true, 2
+	}
+	return false, 0
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty value")
+	}
+	*m = append(*m, v)
+	return nil
+}

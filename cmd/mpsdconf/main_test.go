@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"validate"},
+		{"validate", "--schema", "handle"},
+		{"validate", "--schema", "no-such-schema", "x.json"},
+		{"run", "--no-such-flag"},
+		{"run", "extra-arg"},
+		{"emulate", "--no-such-flag"},
+	} {
+		if code, _, _ := runCLI(t, args...); code != 2 {
+			t.Errorf("mpsdconf %q exited %d, want 2", args, code)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	good := writeFile(t, "good.json", `{"version":1,"type":"activity","sessionRef":{"scid":"7492baca-c1b4-440d-a391-b7ef4d40c1f4","templateName":"LobbySession","name":"s1"}}`)
+	bad := writeFile(t, "bad.json", `{"version":1,"type":"activity","sessionRef":{"scid":"MockScid","templateName":"LobbySession","name":"s1"}}`)
+	code, out, _ := runCLI(t, "validate", "--schema", "handle-create-request", good)
+	if code != 0 {
+		t.Fatalf("valid file: exit %d, output:\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "validate", "--schema", "handle-create-request", good, bad)
+	if code != 1 {
+		t.Fatalf("invalid file: exit %d, want 1; output:\n%s", code, out)
+	}
+	if !strings.Contains(out, "sessionRef.scid") || !strings.Contains(out, "1 valid, 1 invalid") {
+		t.Errorf("output does not name the failing field and counts:\n%s", out)
+	}
+}
+
+func TestRunConfigurationErrorsExit2(t *testing.T) {
+	unknownKey := writeFile(t, "unknown.yaml", "scid: 7492baca-c1b4-440d-a391-b7ef4d40c1f4\ncolour: blue\n")
+	incomplete := writeFile(t, "incomplete.yaml", "contractVersion: 107\nscid: not-a-guid\n")
+	cases := map[string]struct {
+		args []string
+		want string
+	}{
+		"missing config file":             {[]string{"run", "--config", "/nonexistent/config.yaml"}, "config file"},
+		"unknown key":                     {[]string{"run", "--config", unknownKey}, "colour"},
+		"invalid values":                  {[]string{"run", "--config", incomplete}, "scid"},
+		"bad profile":                     {[]string{"run", "--profile", "lenient"}, "profile"},
+		"bad label filter":                {[]string{"run", "--label-filter", "rule: containsAny {"}, "label filter"},
+		"fault with target":               {[]string{"run", "--target", "http://127.0.0.1:1", "--fault", "x", "--emulator-token-key", "k"}, "--fault"},
+		"bad target URL":                  {[]string{"run", "--target", "ftp://example", "--emulator-token-key", "k"}, "target URL"},
+		"no identities for a real target": {[]string{"run", "--target", "http://127.0.0.1:1"}, "authorization"},
+		"unreachable target":              {[]string{"run", "--target", "http://127.0.0.1:1", "--emulator-token-key", "k", "--request-timeout", "2s"}, "unreachable"},
+		"unknown fault":                   {[]string{"run", "--fault", "no-such-fault", "--report-dir", t.TempDir()}, "no-such-fault"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("MPSD_EMULATOR_TOKEN_KEY", "")
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr does not mention %q:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
+
+func TestEmulateListFaults(t *testing.T) {
+	code, out, _ := runCLI(t, "emulate", "--list-faults")
+	if code != 0 || !strings.Contains(out, "skip-contract-version-check") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestTwoProcessRun starts `mpsdconf emulate --token-key K` in one process and runs the suite
+// against it from another with `--emulator-token-key K`, as a user would.
+func TestTwoProcessRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped in -short mode")
+	}
+	bin := filepath.Join(t.TempDir(), "mpsdconf")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	const key = "two-process-test-key"
+	emu := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--token-key", key)
+	stdout, err := emu.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = emu.Process.Kill(); _ = emu.Wait() }()
+	first, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the emulator's first line: %v", err)
+	}
+	url, ok := strings.CutPrefix(strings.TrimSpace(first), "listening on ")
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("first line %q is not 'listening on http://HOST:PORT'", first)
+	}
+	reports := t.TempDir()
+	runCmd := exec.CommandContext(ctx, bin, "run", "--target", url, "--emulator-token-key", key, "--report-dir", reports, "--no-color")
+	out, err := runCmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mpsdconf run against the emulator process failed: %v\n%s", err, out)
+	}
+	for _, f := range []string{"junit.xml", "report.json", "report.md"} {
+		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
+			t.Errorf("report %s missing: %v", f, err)
+		}
+	}
+	// A wrong key must not pass: every identity is then rejected with 401.
+	wrong := exec.CommandContext(ctx, bin, "run", "--target", url, "--emulator-token-key", "wrong-key", "--report-dir", t.TempDir(), "--no-color",
+		"--label-filter", "rule: containsAny HC-ACTIVITY-201")
+	if err := wrong.Run(); err == nil {
+		t.Error("a run with the wrong token key passed")
+	}
+}

@@ -1,0 +1,92 @@
+package runner
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func spec(text string, state types.SpecState, labels ...string) types.SpecReport {
+	return types.SpecReport{
+		LeafNodeType:   types.NodeTypeIt,
+		LeafNodeText:   text,
+		LeafNodeLabels: labels,
+		State:          state,
+		Failure:        types.Failure{Message: "boom: Authorization: XBL3.0 <redacted>"},
+	}
+}
+
+func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
+	pass := spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS", "evidence:doc", "endpoint:handles-query")
+	fail := spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403")
+	skip := spec("c skipped", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
+	setup := types.SpecReport{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no target"}}
+	cases := map[string]struct {
+		specs []types.SpecReport
+		want  string
+		code  int
+	}{
+		"all pass":           {[]types.SpecReport{pass, skip}, VerdictPass, ExitPass},
+		"a failure":          {[]types.SpecReport{pass, fail}, VerdictFail, ExitFail},
+		"failure wins":       {[]types.SpecReport{setup, fail}, VerdictFail, ExitFail},
+		"setup failed":       {[]types.SpecReport{setup, skip}, VerdictHarness, ExitHarness},
+		"nothing ran":        {[]types.SpecReport{skip}, VerdictHarness, ExitHarness},
+		"empty":              {nil, VerdictHarness, ExitHarness},
+		"panicked is a fail": {[]types.SpecReport{pass, spec("d", types.SpecStatePanicked)}, VerdictFail, ExitFail},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := Summarize(Metadata{RunID: "r1"}, types.Report{SpecReports: tc.specs})
+			if s.Verdict != tc.want || s.ExitCode() != tc.code {
+				t.Fatalf("verdict %q exit %d, want %q %d", s.Verdict, s.ExitCode(), tc.want, tc.code)
+			}
+		})
+	}
+	s := Summarize(Metadata{}, types.Report{SpecReports: []types.SpecReport{pass}})
+	if s.Specs[0].Rule != "HQ-TAKE-LIMITS" || s.Specs[0].Evidence != "doc" || s.Specs[0].Endpoint != "handles-query" {
+		t.Errorf("rule metadata not resolved from the catalog: %+v", s.Specs[0])
+	}
+}
+
+func TestWriteReports(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "reports")
+	report := types.Report{
+		SuiteDescription: "MPSD handles API conformance",
+		SuiteSucceeded:   false,
+		SpecReports: []types.SpecReport{
+			spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS"),
+			spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403"),
+		},
+	}
+	s := Summarize(Metadata{RunID: "r1", StartedAt: time.Now(), Duration: time.Second}, report)
+	if err := WriteReports(dir, report, s); err != nil {
+		t.Fatal(err)
+	}
+	junit, err := os.ReadFile(filepath.Join(dir, JUnitFile))
+	if err != nil || !strings.Contains(string(junit), "rule:HQ-PRIVATE-403") || !strings.Contains(string(junit), "<failure") {
+		t.Errorf("junit.xml lacks the rule or the failure: %v\n%s", err, junit)
+	}
+	var back Summary
+	raw, _ := os.ReadFile(filepath.Join(dir, JSONFile))
+	if err := json.Unmarshal(raw, &back); err != nil || back.Totals.Failed != 1 || back.Metadata.RunID != "r1" {
+		t.Errorf("report.json: %v %+v", err, back.Totals)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if !strings.Contains(string(md), "FAIL") || !strings.Contains(string(md), "HQ-PRIVATE-403") {
+		t.Errorf("report.md:\n%s", md)
+	}
+}
+
+func TestCombineFilters(t *testing.T) {
+	if got := combineFilters("a", "b"); got != "(a) && (b)" {
+		t.Errorf("got %q", got)
+	}
+	if combineFilters("", "b") != "b" || combineFilters("a", "") != "a" {
+		t.Error("empty side not dropped")
+	}
+}

@@ -1,0 +1,69 @@
+package suites
+
+import (
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/gomega" //nolint:revive // Gomega DSL by convention
+
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/schemas"
+)
+
+// Every assertion below prints the whole exchange (secrets redacted) when it fails, so the
+// failure message alone shows the request, the status, the headers and the body.
+
+// ExpectStatus asserts the response status is one of want.
+func ExpectStatus(ex *mpsdclient.Exchange, want ...int) {
+	if len(want) == 1 {
+		ExpectWithOffset(1, ex.Status).To(Equal(want[0]), "unexpected status\n%s", ex)
+		return
+	}
+	ExpectWithOffset(1, ex.Status).To(BeElementOf(want), "unexpected status\n%s", ex)
+}
+
+// Expect4xx asserts the request was rejected with a client-error status.
+func Expect4xx(ex *mpsdclient.Exchange) {
+	ExpectWithOffset(1, ex.Status).To(And(BeNumerically(">=", 400), BeNumerically("<", 500)),
+		"expected the request to be rejected with a 4xx status\n%s", ex)
+}
+
+// ExpectNot asserts the response status is not unwanted (and that a response arrived).
+func ExpectNot(ex *mpsdclient.Exchange, unwanted int) {
+	ExpectWithOffset(1, ex.Status).NotTo(Equal(unwanted), "status %d is not allowed here\n%s", unwanted, ex)
+}
+
+// ExpectSchema asserts the response body validates against the named schema.
+func ExpectSchema(ex *mpsdclient.Exchange, schema string) {
+	err := schemas.Validate(schema, ex.Body)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q\n%s", schema, ex)
+}
+
+// ExpectJSON asserts the response declares Content-Type application/json and validates
+// against the named schema.
+func ExpectJSON(ex *mpsdclient.Exchange, schema string) {
+	ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
+	err := schemas.Validate(schema, ex.Body)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q\n%s", schema, ex)
+}
+
+// ExpectTextError asserts an error status with a non-empty text/plain message.
+func ExpectTextError(ex *mpsdclient.Exchange, status int) {
+	ExpectWithOffset(1, ex.Status).To(Equal(status), "unexpected status\n%s", ex)
+	ExpectWithOffset(1, ex.ContentType()).To(Equal("text/plain"), "error response is not text/plain\n%s", ex)
+	ExpectWithOffset(1, strings.TrimSpace(string(ex.Body))).NotTo(BeEmpty(), "error response has no message\n%s", ex)
+}
+
+// ExpectHeader asserts the response carries the header and returns its value.
+func ExpectHeader(ex *mpsdclient.Exchange, name string) string {
+	v := ex.Header.Get(name)
+	ExpectWithOffset(1, v).NotTo(BeEmpty(), "response has no %s header\n%s", http.CanonicalHeaderKey(name), ex)
+	return v
+}
+
+// ExpectObject decodes the response body as a JSON object.
+func ExpectObject(ex *mpsdclient.Exchange) map[string]any {
+	m, err := ex.Object()
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "%s", ex)
+	return m
+}

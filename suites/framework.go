@@ -1,0 +1,145 @@
+// Package suites holds the conformance specs (Ginkgo v2 + Gomega), one file per endpoint plus
+// header rules and authorization. The runner configures the target with Configure and then
+// runs the specs; every spec names the catalog rule it checks.
+package suites
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// SuiteDescription names the Ginkgo suite in reports.
+const SuiteDescription = "MPSD handles API conformance"
+
+// Env is what every spec needs to reach the target. It is set once, before the run, and only
+// read afterwards.
+type Env struct {
+	// Client sends every request to the target.
+	Client *mpsdclient.Client
+	// Identities are the callers (user1, user2, user3, server).
+	Identities *identity.Store
+	// World is the target's test world: SCID, templates, title, social graph.
+	World fixtures.Environment
+	// RunID tags every session the run creates.
+	RunID string
+}
+
+var (
+	envMu sync.RWMutex
+	env   *Env
+)
+
+// Configure sets the target for the specs. It must be called before the run starts.
+func Configure(e *Env) error {
+	if e == nil || e.Client == nil || e.Identities == nil {
+		return errors.New("suites: Configure needs a client and identities")
+	}
+	if err := e.World.Validate(); err != nil {
+		return fmt.Errorf("suites: %w", err)
+	}
+	if !fixtures.IsSessionName(e.RunID) || len(e.RunID) > 40 {
+		return fmt.Errorf("suites: run ID %q must be 1..40 characters of [A-Za-z0-9._-]", e.RunID)
+	}
+	for _, name := range fixtures.RequiredIdentities {
+		if _, err := e.Identities.Get(name); err != nil {
+			return fmt.Errorf("suites: %w", err)
+		}
+	}
+	envMu.Lock()
+	defer envMu.Unlock()
+	env = e
+	return nil
+}
+
+func currentEnv() *Env {
+	envMu.RLock()
+	defer envMu.RUnlock()
+	return env
+}
+
+// Registration bookkeeping: which spec texts name which rules, and what went wrong while the
+// spec tree was declared. Written only during package initialisation.
+var (
+	regMu      sync.Mutex
+	regErrors  []string
+	specsSeen  = map[string]string{} // spec text -> rule ID
+	rulesSpecs = map[string][]string{}
+)
+
+// ruleLabels returns the labels for a spec of ruleID and records the spec.
+func ruleLabels(ruleID, text string) Labels {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if strings.TrimSpace(text) == "" || text != strings.TrimSpace(text) {
+		regErrors = append(regErrors, fmt.Sprintf("spec %q: text must be a non-empty sentence without surrounding spaces", text))
+	}
+	if prev, dup := specsSeen[text]; dup {
+		regErrors = append(regErrors, fmt.Sprintf("spec %q is declared twice (rules %s and %s)", text, prev, ruleID))
+	}
+	specsSeen[text] = ruleID
+	rulesSpecs[ruleID] = append(rulesSpecs[ruleID], text)
+	rule, ok := catalog.Default().Rule(ruleID)
+	if !ok {
+		regErrors = append(regErrors, fmt.Sprintf("spec %q names rule %q, which is not in the catalog", text, ruleID))
+		return Label(catalog.RuleLabelKey + ":" + ruleID)
+	}
+	return Label(rule.Labels()...)
+}
+
+// RegistrationErrors returns the problems found while the specs were declared.
+func RegistrationErrors() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return append([]string(nil), regErrors...)
+}
+
+// SpecsByRule returns, for every rule that has specs, the spec texts naming it.
+func SpecsByRule() map[string][]string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := make(map[string][]string, len(rulesSpecs))
+	for id, texts := range rulesSpecs {
+		out[id] = append([]string(nil), texts...)
+		sort.Strings(out[id])
+	}
+	return out
+}
+
+// Spec declares one spec of a catalog rule. text is a full sentence saying the request and the
+// expected result.
+func Spec(ruleID, text string, body func(SpecContext), decorators ...any) bool {
+	args := append([]any{ruleLabels(ruleID, text)}, decorators...)
+	args = append(args, body)
+	return It(text, args...)
+}
+
+// RuleEntry declares one table entry of a catalog rule; text is the entry's full sentence.
+func RuleEntry(ruleID, text string, parameters ...any) TableEntry {
+	args := append([]any{ruleLabels(ruleID, text)}, parameters...)
+	return Entry(text, args...)
+}
+
+var _ = BeforeSuite(func() {
+	if errs := RegistrationErrors(); len(errs) > 0 {
+		Fail("the spec tree has registration errors:\n  " + strings.Join(errs, "\n  "))
+	}
+	if currentEnv() == nil {
+		Fail("suites.Configure was not called: run the suites with `mpsdconf run` (or `make conformance`)")
+	}
+})
+
+// SpecRuleID returns the rule ID of a finished spec, from its labels.
+func SpecRuleID(r types.SpecReport) (string, bool) {
+	return catalog.RuleIDFromLabels(r.Labels())
+}

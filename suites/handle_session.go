@@ -1,0 +1,227 @@
+package suites
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
+
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// GET /handles/{id}/session: reading a session through a handle.
+var _ = Describe("[handle-session-get]", func() {
+	Spec("HSG-200", "GET /handles/{id}/session of an activity handle whose session exists is answered 200 with that session", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		marker := s.NewSessionName()
+		ref := s.CreateSession(User1, s.World().Templates.Primary, customProps("hsgMarker", marker))
+		h := s.CreateActivity(User1, ref)
+		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, "session")
+		doc := ExpectObject(ex)
+		Expect(dig(doc, "properties", "custom", "hsgMarker")).To(Equal(marker),
+			"the session returned is not the handle's session (properties.custom.hsgMarker differs)\n%s", ex)
+		Expect(memberXUIDs(doc)).To(ContainElement(s.Who(User1).XUID), "the handle owner is not among the session's members\n%s", ex)
+	})
+
+	Spec("HSG-CONTENT-LOCATION", "GET /handles/{id}/session carries a Content-Location naming the session path of the handle's sessionRef", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		handleRef, ok := h.Doc["sessionRef"].(map[string]any)
+		Expect(ok).To(BeTrue(), "setup: POST /handles returned no sessionRef object")
+		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, "session")
+		hsExpectSessionLocation(ex, handleRef)
+	})
+
+	Spec("HSG-ETAG", "GET /handles/{id}/session carries the same ETag as a GET of the session by its path", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hsgRound", 2)))
+		ExpectStatus(update, http.StatusOK)
+
+		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, "session")
+		tag := ExpectHeader(ex, "ETag")
+		byPath := s.GetSession(User1, ref)
+		ExpectStatus(byPath, http.StatusOK)
+		ExpectJSON(byPath, "session")
+		Expect(tag).To(Equal(ExpectHeader(byPath, "ETag")),
+			"the ETag read through the handle is not the session's current ETag\n%s\n%s", ex, byPath)
+	})
+
+	Spec("HSG-UNKNOWN-404", "GET /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ex := s.Do(User1, http.MethodGet, "/handles/"+hgRandomGUID()+"/session")
+		ExpectStatus(ex, http.StatusNotFound)
+	})
+
+	Spec("HSG-UNKNOWN-404", "GET /handles/{id}/session of a handle that was deleted is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		del := s.Do(User1, http.MethodDelete, "/handles/"+h.ID)
+		Expect(del.Status).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)), "setup: deleting the handle failed\n%s", del)
+		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ExpectStatus(ex, http.StatusNotFound)
+	})
+
+	Spec("HSG-NO-SESSION-204", "GET /handles/{id}/session of an invite for a session name that was never created is answered 204", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef(s.World().Templates.Primary)
+		h := s.CreateInvite(User1, User2, ref)
+		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ExpectStatus(ex, http.StatusNoContent)
+		Expect(ex.Body).To(BeEmpty(), "204 must not carry a body\n%s", ex)
+	})
+})
+
+// PUT /handles/{id}/session: writing a session through a handle.
+var _ = Describe("[handle-session-put]", func() {
+	Spec("HSP-UPDATE-200", "PUT /handles/{id}/session of custom properties by a member through their activity handle is answered 200 with the updated session, ETag and Content-Location", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		marker := s.NewSessionName()
+		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithJSON(customProps("hspMarker", marker)))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, "session")
+		ExpectHeader(ex, "ETag")
+		hsExpectSessionLocation(ex, ref.JSON())
+		Expect(dig(ExpectObject(ex), "properties", "custom", "hspMarker")).To(Equal(marker),
+			"the returned session does not hold the written property\n%s", ex)
+
+		byPath := s.GetSession(User1, ref)
+		ExpectStatus(byPath, http.StatusOK)
+		ExpectJSON(byPath, "session")
+		Expect(dig(ExpectObject(byPath), "properties", "custom", "hspMarker")).To(Equal(marker),
+			"the session read by path does not hold the property written through the handle\n%s", byPath)
+	})
+
+	Spec("HSP-CREATE-201", "PUT /handles/{id}/session by the invitee of an invite for a session name that was never created is answered 201 with the new session, ETag and Content-Location", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef(s.World().Templates.Primary)
+		h := s.CreateInvite(User1, User2, ref)
+		s.deferLeave(User2, ref)
+		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "session")
+		ExpectHeader(ex, "ETag")
+		hsExpectSessionLocation(ex, ref.JSON())
+		Expect(memberXUIDs(ExpectObject(ex))).To(ContainElement(s.Who(User2).XUID),
+			"the created session does not hold the invitee as a member\n%s", ex)
+	})
+
+	Spec("HSP-IF-MATCH-412", "PUT /handles/{id}/session with an If-Match ETag that is no longer current is answered 412 with the current session and its ETag", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		before := s.GetSession(User1, ref)
+		ExpectStatus(before, http.StatusOK)
+		stale := ExpectHeader(before, "ETag")
+		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hspStep", 1)))
+		ExpectStatus(update, http.StatusOK)
+		current := ExpectHeader(update, "ETag")
+		Expect(current).NotTo(Equal(stale), "setup: the session update did not change the ETag\n%s", update)
+
+		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("hspStep", 2)))
+		ExpectStatus(ex, http.StatusPreconditionFailed)
+		ExpectJSON(ex, "session")
+		Expect(ExpectHeader(ex, "ETag")).To(Equal(current), "412 does not carry the current ETag\n%s", ex)
+		Expect(sessionChangeNumber(ex)).To(Equal(sessionChangeNumber(update)), "412 body is not the current session\n%s", ex)
+		Expect(dig(ExpectObject(ex), "properties", "custom", "hspStep")).To(Equal(json.Number("1")),
+			"412 body does not hold the current properties\n%s", ex)
+	})
+
+	Spec("HSP-IF-NONE-MATCH-412", "PUT /handles/{id}/session with If-None-Match * for an existing session is answered 412", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithHeader("If-None-Match", "*"), mpsdclient.WithJSON(customProps("hspNoneMatch", true)))
+		ExpectStatus(ex, http.StatusPreconditionFailed)
+		byPath := s.GetSession(User1, ref)
+		ExpectStatus(byPath, http.StatusOK)
+		ExpectJSON(byPath, "session")
+		Expect(dig(ExpectObject(byPath), "properties", "custom")).NotTo(HaveKey("hspNoneMatch"),
+			"the write rejected with 412 was applied anyway\n%s", byPath)
+	})
+
+	Spec("HSP-UNKNOWN-404", "PUT /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ex := s.Do(User1, http.MethodPut, "/handles/"+hgRandomGUID()+"/session", mpsdclient.WithJSON(customProps("hspUnknown", true)))
+		ExpectStatus(ex, http.StatusNotFound)
+	})
+
+	Spec("HSP-INVITE-JOIN", "PUT /handles/{id}/session with a join by the invitee of an invite to an open session is answered 200 and makes the invitee a member", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateInvite(User1, User2, ref)
+		s.deferLeave(User2, ref)
+		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, "session")
+		Expect(memberXUIDs(ExpectObject(ex))).To(ContainElement(s.Who(User2).XUID),
+			"the invitee is not among the members of the returned session\n%s", ex)
+
+		byPath := s.GetSession(User1, ref)
+		ExpectStatus(byPath, http.StatusOK)
+		ExpectJSON(byPath, "session")
+		Expect(memberXUIDs(ExpectObject(byPath))).To(ContainElement(s.Who(User2).XUID),
+			"the invitee is not among the members of the session read by path\n%s", byPath)
+	})
+
+	Spec("HSP-INVITE-CLOSED-403", "PUT /handles/{id}/session with a join by the invitee of an invite to a closed session is answered 403", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateInvite(User1, User2, ref)
+		closed := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+			"properties": map[string]any{"system": map[string]any{"closed": true}},
+		}))
+		ExpectStatus(closed, http.StatusOK)
+		Expect(dig(ExpectObject(closed), "properties", "system", "closed")).To(Equal(true),
+			"setup: the session PUT did not close the session\n%s", closed)
+		s.deferLeave(User2, ref)
+
+		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ExpectStatus(ex, http.StatusForbidden)
+
+		byPath := s.GetSession(User1, ref)
+		ExpectStatus(byPath, http.StatusOK)
+		ExpectJSON(byPath, "session")
+		Expect(memberXUIDs(ExpectObject(byPath))).NotTo(ContainElement(s.Who(User2).XUID),
+			"the invitee joined the closed session although the write was rejected\n%s", byPath)
+	})
+})
+
+// hsPath is the session path of handle h.
+func hsPath(h Handle) string { return "/handles/" + h.ID + "/session" }
+
+// hsExpectSessionLocation asserts the response's Content-Location is the session path
+// /serviceconfigs/{scid}/sessiontemplates/{template}/sessions/{name} of sessionRef (literal
+// segments, SCID and names compared case-insensitively). It must be a path, not an absolute
+// URL: the official client splits the header on "/" and fails on an absolute URL.
+func hsExpectSessionLocation(ex *mpsdclient.Exchange, sessionRef map[string]any) {
+	loc := ex.Header.Get("Content-Location")
+	ExpectWithOffset(1, loc).NotTo(BeEmpty(), "response has no Content-Location header\n%s", ex)
+	ExpectWithOffset(1, loc).To(HavePrefix("/"), "Content-Location %q is not a path (the official client rejects absolute URLs)\n%s", loc, ex)
+	got := strings.Split(loc, "/")
+	want := []string{"", "serviceconfigs", hsString(sessionRef["scid"]), "sessiontemplates",
+		hsString(sessionRef["templateName"]), "sessions", hsString(sessionRef["name"])}
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = strings.EqualFold(got[i], want[i])
+	}
+	ExpectWithOffset(1, ok).To(BeTrue(), "Content-Location %q is not the session path %s\n%s", loc, strings.Join(want, "/"), ex)
+}
+
+func hsString(v any) string {
+	s, _ := v.(string)
+	return s
+}

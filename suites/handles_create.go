@@ -1,0 +1,394 @@
+package suites
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// POST /handles: activity and invite handles, their documents, the membership and ownership
+// rules, replacement of older activities, and body validation.
+var _ = Describe("[handles-create]", func() {
+	// ------------------------------------------------------------------ activity handles
+
+	Spec("HC-ACTIVITY-201", "POST /handles with an activity for a session the caller is an active member of is answered 201 with a handle document", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+	})
+
+	Spec("HC-ACTIVITY-LOCATION", "POST /handles with an activity answers 201 with Location and Content-Location both naming /handles/{id} of the new handle", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+		id, _ := ExpectObject(ex)["id"].(string)
+		Expect(id).NotTo(BeEmpty(), "the created handle has no id\n%s", ex)
+		for _, header := range []string{"Location", "Content-Location"} {
+			value := ExpectHeader(ex, header)
+			Expect(hcIsHandlePath(value, id)).To(BeTrue(),
+				"%s %q does not name /handles/%s\n%s", header, value, id, ex)
+		}
+	})
+
+	Spec("HC-ACTIVITY-BODY", "POST /handles with an activity returns the request fields plus a GUID id, the caller's titleId and ownerXuid as strings, and createTime", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+		doc := ExpectObject(ex)
+		Expect(doc["version"]).To(Equal(json.Number("1")), "version is not the number 1 of the request\n%s", ex)
+		Expect(doc["type"]).To(Equal("activity"), "type is not the request's activity\n%s", ex)
+		Expect(doc["sessionRef"]).To(Equal(map[string]any{"scid": ref.SCID, "templateName": ref.Template, "name": ref.Name}),
+			"sessionRef is not the one the request sent\n%s", ex)
+		id, _ := doc["id"].(string)
+		Expect(fixtures.IsGUID(id)).To(BeTrue(), "id %q is not a GUID\n%s", id, ex)
+		Expect(doc["titleId"]).To(Equal(hcTitleOf(s, User1)), "titleId is not the caller's title as a string\n%s", ex)
+		Expect(doc["ownerXuid"]).To(Equal(s.Who(User1).XUID), "ownerXuid is not the caller's XUID as a string\n%s", ex)
+		createTime, _ := doc["createTime"].(string)
+		_, err := time.Parse(time.RFC3339Nano, createTime)
+		Expect(err).NotTo(HaveOccurred(), "createTime %q is not an RFC 3339 timestamp\n%s", createTime, ex)
+	})
+
+	Spec("HC-ACTIVITY-NONMEMBER-4XX", "POST /handles with an activity for a session the caller has not joined is rejected with a 4xx status and creates no handle", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		ex := hcPost(s, User2, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		Expect4xx(ex)
+		hcExpectNoActivityFor(s, User2, ref, ex)
+	})
+
+	Spec("HC-ACTIVITY-NONMEMBER-4XX", "POST /handles with an activity for a session name that was never created is rejected with a 4xx status and creates no handle", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef(s.World().Templates.Primary)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		Expect4xx(ex)
+		hcExpectNoActivityFor(s, User1, ref, ex)
+	})
+
+	Spec("HC-ACTIVITY-NONMEMBER-403", "POST /handles with an activity for a session the caller has not joined is answered 403", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		ex := hcPost(s, User2, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ExpectStatus(ex, http.StatusForbidden)
+	})
+
+	Spec("HC-ACTIVITY-NONMEMBER-403", "POST /handles with an activity for a session name that was never created is answered 403", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef(s.World().Templates.Primary)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ExpectStatus(ex, http.StatusForbidden)
+	})
+
+	Spec("HC-ACTIVITY-REPLACE-SESSION", "POST /handles with a second activity by the same member for the same session replaces the first, whose id then answers 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		first := s.CreateActivity(User1, ref)
+		second := s.CreateActivity(User1, ref)
+		Expect(strings.ToLower(second.ID)).NotTo(Equal(strings.ToLower(first.ID)),
+			"the second activity has the same id as the first one (%s)", first.ID)
+		old := s.Do(User1, http.MethodGet, "/handles/"+first.ID)
+		ExpectStatus(old, http.StatusNotFound)
+		current := s.Do(User1, http.MethodGet, "/handles/"+second.ID)
+		ExpectStatus(current, http.StatusOK)
+		ExpectJSON(current, "handle")
+	})
+
+	Spec("HC-ACTIVITY-REPLACE-TITLE", "POST /handles with an activity for another session of the same SCID and title replaces the user's previous activity, whose id then answers 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		refA := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		refB := s.CreateSession(User1, s.World().Templates.Secondary, nil)
+		first := s.CreateActivity(User1, refA)
+		second := s.CreateActivity(User1, refB)
+		old := s.Do(User1, http.MethodGet, "/handles/"+first.ID)
+		ExpectStatus(old, http.StatusNotFound)
+		current := s.Do(User1, http.MethodGet, "/handles/"+second.ID)
+		ExpectStatus(current, http.StatusOK)
+		ExpectJSON(current, "handle")
+	})
+
+	Spec("HC-CHANGENUMBER-BUMP", "POST /handles with an activity for an existing session increases the session's changeNumber and changes its ETag", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		beforeNumber, beforeTag := hcSessionState(s, ref)
+		s.CreateActivity(User1, ref)
+		after := s.GetSession(User1, ref)
+		afterNumber, afterTag := hcSessionStateOf(after)
+		Expect(afterNumber).To(BeNumerically(">", beforeNumber), "changeNumber did not increase after the handle was created\n%s", after)
+		Expect(afterTag).NotTo(Equal(beforeTag), "ETag did not change after the handle was created\n%s", after)
+	})
+
+	Spec("HC-CHANGENUMBER-BUMP", "POST /handles with an invite for an existing session increases the session's changeNumber and changes its ETag", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		beforeNumber, beforeTag := hcSessionState(s, ref)
+		s.CreateInvite(User1, User2, ref)
+		after := s.GetSession(User1, ref)
+		afterNumber, afterTag := hcSessionStateOf(after)
+		Expect(afterNumber).To(BeNumerically(">", beforeNumber), "changeNumber did not increase after the invite was created\n%s", after)
+		Expect(afterTag).NotTo(Equal(beforeTag), "ETag did not change after the invite was created\n%s", after)
+	})
+
+	// ------------------------------------------------------------------ invite handles
+
+	Spec("HC-INVITE-201", "POST /handles with a valid invite is answered 201 with id, type invite, invitedXuid, inviteAttributes, senderXuid and expiration", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		body := s.InviteBody(User2, ref)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+		doc := ExpectObject(ex)
+		id, _ := doc["id"].(string)
+		Expect(fixtures.IsGUID(id)).To(BeTrue(), "id %q is not a GUID\n%s", id, ex)
+		Expect(doc["type"]).To(Equal("invite"), "type is not invite\n%s", ex)
+		Expect(doc["invitedXuid"]).To(Equal(s.Who(User2).XUID), "invitedXuid is not the invitee's XUID\n%s", ex)
+		Expect(doc["senderXuid"]).To(Equal(s.Who(User1).XUID), "senderXuid is not the caller's XUID\n%s", ex)
+		attrs, _ := doc["inviteAttributes"].(map[string]any)
+		Expect(attrs).To(HaveKeyWithValue("titleId", s.World().TitleID), "inviteAttributes.titleId is not the request's\n%s", ex)
+		Expect(doc["sessionRef"]).To(Equal(map[string]any{"scid": ref.SCID, "templateName": ref.Template, "name": ref.Name}),
+			"sessionRef is not the one the request sent\n%s", ex)
+		expiration, _ := doc["expiration"].(string)
+		_, err := time.Parse(time.RFC3339Nano, expiration)
+		Expect(err).NotTo(HaveOccurred(), "expiration %q is not an RFC 3339 timestamp\n%s", expiration, ex)
+	})
+
+	DescribeTable("POST /handles with an invalid invite",
+		func(ctx SpecContext, status int, mutate func(s *Scenario, body map[string]any)) {
+			s := NewScenario(ctx)
+			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+			body := s.InviteBody(User2, ref)
+			mutate(s, body)
+			ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+			if status == 0 {
+				Expect4xx(ex)
+				return
+			}
+			ExpectStatus(ex, status)
+		},
+		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite without invitedXuid is rejected with a 4xx status",
+			0, hcWithout("invitedXuid")),
+		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite whose invitedXuid is the non-decimal string abc is rejected with a 4xx status",
+			0, hcWith("invitedXuid", "abc")),
+		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite without inviteAttributes.titleId is rejected with a 4xx status",
+			0, hcWithout("inviteAttributes", "titleId")),
+		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite whose context is 300 characters long is rejected with a 4xx status",
+			0, hcWith("inviteAttributes", "context", strings.Repeat("a", 300))),
+		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite without invitedXuid is answered 400",
+			http.StatusBadRequest, hcWithout("invitedXuid")),
+		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite whose invitedXuid is the non-decimal string abc is answered 400",
+			http.StatusBadRequest, hcWith("invitedXuid", "abc")),
+		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite without inviteAttributes.titleId is answered 400",
+			http.StatusBadRequest, hcWithout("inviteAttributes", "titleId")),
+		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite whose context is 300 characters long is answered 400",
+			http.StatusBadRequest, hcWith("inviteAttributes", "context", strings.Repeat("a", 300))),
+	)
+
+	Spec("HC-INVITE-CLOSED-201", "POST /handles with an invite for a session whose properties.system.closed is true is answered 201", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		closed := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+			"properties": map[string]any{"system": map[string]any{"closed": true}},
+		}))
+		ExpectStatus(closed, http.StatusOK)
+		Expect(dig(ExpectObject(closed), "properties", "system", "closed")).To(Equal(true),
+			"setup: the session PUT did not close the session\n%s", closed)
+
+		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+	})
+
+	Spec("HC-INVITE-NONOWNER-403", "POST /handles with an invite by a member who is not an owner of a hasOwners session is answered 403", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(nil))
+		s.Join(User2, ref)
+		ex := hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ExpectStatus(ex, http.StatusForbidden)
+	})
+
+	Spec("HC-INVITE-NONOWNER-403", "POST /handles with an invite by the owner of a hasOwners session is answered 201", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(nil))
+		s.Join(User2, ref)
+		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+	})
+
+	Spec("HC-INVITE-NONOWNER-403", "POST /handles with an invite by a non-owner member of a hasOwners session that sets allowNonOwnerInviteHandles is answered 201", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(map[string]any{
+			"ownershipPolicies": map[string]any{"allowNonOwnerInviteHandles": true},
+		}))
+		s.Join(User2, ref)
+		ex := hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+		ExpectJSON(ex, "handle")
+	})
+
+	// ------------------------------------------------------------------ body validation
+
+	DescribeTable("POST /handles with an invalid body",
+		func(ctx SpecContext, body func(s *Scenario, ref SessionRef) mpsdclient.Option) {
+			s := NewScenario(ctx)
+			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+			ex := hcPost(s, User1, body(s, ref))
+			ExpectStatus(ex, http.StatusBadRequest)
+		},
+		RuleEntry("HC-INVALID-BODY-400", "POST /handles with a malformed JSON body is answered 400",
+			func(s *Scenario, ref SessionRef) mpsdclient.Option {
+				raw := []byte(`{"version": 1, "type": "activity", "sessionRef": {"scid": "` + ref.SCID + `", "templateName": "` + ref.Template + `", "name": "` + ref.Name + `"}`)
+				return mpsdclient.WithRawBody(raw, "application/json")
+			}),
+		RuleEntry("HC-INVALID-BODY-400", "POST /handles with the unknown handle type party is answered 400",
+			hcActivityVariant(func(body map[string]any) { body["type"] = "party" })),
+		RuleEntry("HC-INVALID-BODY-400", "POST /handles with an activity whose sessionRef has no name is answered 400",
+			hcActivityVariant(func(body map[string]any) { delete(body["sessionRef"].(map[string]any), "name") })),
+		RuleEntry("HC-INVALID-BODY-400", "POST /handles with an activity whose sessionRef.scid is a JSON number is answered 400",
+			hcActivityVariant(func(body map[string]any) { body["sessionRef"].(map[string]any)["scid"] = 12345 })),
+		RuleEntry("HC-INVALID-BODY-400", "POST /handles with an activity whose version is the string \"1\" is answered 400",
+			hcActivityVariant(func(body map[string]any) { body["version"] = "1" })),
+	)
+})
+
+// hcPost posts to /handles as who and registers the deletion of any handle it creates.
+func hcPost(s *Scenario, who string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
+	ex := s.Do(who, http.MethodPost, "/handles", opts...)
+	if ex.Status == http.StatusCreated {
+		if doc, err := ex.Object(); err == nil {
+			if id, _ := doc["id"].(string); id != "" && !strings.ContainsAny(id, "/?#") {
+				s.DeferDeleteHandle(who, id)
+			}
+		}
+	}
+	return ex
+}
+
+// hcActivityBody is a valid activity body for ref.
+func hcActivityBody(s *Scenario, ref SessionRef) map[string]any {
+	return s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
+}
+
+// hcActivityVariant returns a body option: a valid activity body for ref, changed by mutate.
+func hcActivityVariant(mutate func(body map[string]any)) func(s *Scenario, ref SessionRef) mpsdclient.Option {
+	return func(s *Scenario, ref SessionRef) mpsdclient.Option {
+		body := hcActivityBody(s, ref)
+		mutate(body)
+		return mpsdclient.WithJSON(body)
+	}
+}
+
+// hcWithout returns a body change that deletes the value at path.
+func hcWithout(path ...string) func(s *Scenario, body map[string]any) {
+	return func(_ *Scenario, body map[string]any) {
+		parent := hcParent(body, path)
+		Expect(parent).To(HaveKey(path[len(path)-1]), "the invite fixture has no %s", strings.Join(path, "."))
+		delete(parent, path[len(path)-1])
+	}
+}
+
+// hcWith returns a body change that sets the value at path (the last argument is the value).
+func hcWith(pathAndValue ...any) func(s *Scenario, body map[string]any) {
+	return func(_ *Scenario, body map[string]any) {
+		path := make([]string, len(pathAndValue)-1)
+		for i := range path {
+			path[i] = pathAndValue[i].(string)
+		}
+		hcParent(body, path)[path[len(path)-1]] = pathAndValue[len(pathAndValue)-1]
+	}
+}
+
+// hcParent returns the object holding the last element of path, failing if it is missing.
+func hcParent(body map[string]any, path []string) map[string]any {
+	cur := body
+	for _, k := range path[:len(path)-1] {
+		next, ok := cur[k].(map[string]any)
+		Expect(ok).To(BeTrue(), "the request body has no object at %s", k)
+		cur = next
+	}
+	return cur
+}
+
+// hcOwnersConstants is a session PUT extra with the hasOwners capability and extra
+// constants.system fields.
+func hcOwnersConstants(system map[string]any) map[string]any {
+	sys := map[string]any{"capabilities": map[string]any{"hasOwners": true}}
+	for k, v := range system {
+		sys[k] = v
+	}
+	return map[string]any{"constants": map[string]any{"system": sys}}
+}
+
+// hcTitleOf returns the title id the named identity calls with.
+func hcTitleOf(s *Scenario, who string) string {
+	if t := s.Who(who).TitleID; t != "" {
+		return t
+	}
+	return s.World().TitleID
+}
+
+// hcSessionState reads ref (expecting 200) and returns its changeNumber and ETag.
+func hcSessionState(s *Scenario, ref SessionRef) (int64, string) {
+	ex := s.GetSession(User1, ref)
+	return hcSessionStateOf(ex)
+}
+
+// hcSessionStateOf returns a 200 session response's changeNumber and ETag.
+func hcSessionStateOf(ex *mpsdclient.Exchange) (int64, string) {
+	ExpectWithOffset(2, ex.Status).To(Equal(http.StatusOK), "unexpected status reading the session\n%s", ex)
+	ExpectWithOffset(2, ex.ContentType()).To(Equal("application/json"), "session without Content-Type application/json\n%s", ex)
+	v := sessionChangeNumber(ex)
+	tag := ex.Header.Get("ETag")
+	ExpectWithOffset(2, tag).NotTo(BeEmpty(), "session response has no ETag\n%s", ex)
+	return v, tag
+}
+
+// hcExpectNoActivityFor asserts that who owns no activity handle for ref (a rejected POST must
+// not have created one): the rejected answer's id, if any, is unknown, and a query of who's
+// activities in the SCID finds none for ref.
+func hcExpectNoActivityFor(s *Scenario, who string, ref SessionRef, rejected *mpsdclient.Exchange) {
+	if doc, err := rejected.Object(); err == nil {
+		if id, _ := doc["id"].(string); fixtures.IsGUID(id) {
+			get := s.Do(who, http.MethodGet, "/handles/"+id)
+			ExpectWithOffset(1, get.Status).To(Equal(http.StatusNotFound),
+				"the rejected POST /handles created handle %s anyway\n%s\n%s", id, rejected, get)
+		}
+	}
+	q := s.Query(who, s.QueryByXUIDs(who))
+	ExpectWithOffset(1, q.Status).To(Equal(http.StatusOK), "could not query the caller's activity handles\n%s", q)
+	ExpectSchema(q, "handles-query-response")
+	for _, h := range s.Results(q) {
+		name, _ := dig(h, "sessionRef", "name").(string)
+		ExpectWithOffset(1, strings.EqualFold(name, ref.Name)).To(BeFalse(),
+			"an activity handle for session %s exists although POST /handles was rejected\n%s\n%s", ref.Name, rejected, q)
+	}
+}
+
+// hcURLPath returns the path of an absolute or relative URL (the value itself if unparsable).
+func hcURLPath(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Path == "" {
+		return v
+	}
+	return u.Path
+}
+
+// hcIsHandlePath reports whether the URL (absolute or relative) has the path /handles/{id}
+// (the GUID compared case-insensitively).
+func hcIsHandlePath(v, id string) bool {
+	rest, ok := strings.CutPrefix(hcURLPath(v), "/handles/")
+	return ok && id != "" && strings.EqualFold(rest, id)
+}

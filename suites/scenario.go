@@ -1,0 +1,304 @@
+package suites
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// Anonymous makes a request without an Authorization header.
+const Anonymous = ""
+
+// The identities every target provides.
+const (
+	User1  = fixtures.User1
+	User2  = fixtures.User2
+	User3  = fixtures.User3
+	Server = fixtures.Server
+)
+
+// cleanupTimeout bounds each cleanup request.
+const cleanupTimeout = 30 * time.Second
+
+// Scenario is the per-spec helper: it sends requests as named identities, creates the sessions
+// and handles a spec needs (registering their cleanup at once), and keeps every exchange so a
+// failed spec's report shows them. Create one per spec with NewScenario; never share one.
+type Scenario struct {
+	ctx       context.Context
+	env       *Env
+	exchanges []*mpsdclient.Exchange
+}
+
+// SessionRef names a session.
+type SessionRef struct {
+	SCID, Template, Name string
+}
+
+// Handle is a created handle.
+type Handle struct {
+	ID    string
+	Owner string // identity name that created it
+	Doc   map[string]any
+}
+
+// NewScenario starts the helper for the current spec.
+func NewScenario(ctx context.Context) *Scenario {
+	e := currentEnv()
+	Expect(e).NotTo(BeNil(), "suites.Configure was not called")
+	s := &Scenario{ctx: ctx, env: e}
+	DeferCleanup(func() {
+		if CurrentSpecReport().Failed() && len(s.exchanges) > 0 {
+			parts := make([]string, len(s.exchanges))
+			for i, ex := range s.exchanges {
+				parts[i] = fmt.Sprintf("[%d] %s", i+1, ex)
+			}
+			AddReportEntry("HTTP exchanges", strings.Join(parts, "\n"), ReportEntryVisibilityFailureOrVerbose)
+		}
+	})
+	return s
+}
+
+// World returns the target's test world.
+func (s *Scenario) World() fixtures.Environment { return s.env.World }
+
+// Who returns the named identity.
+func (s *Scenario) Who(name string) identity.Identity {
+	id, err := s.env.Identities.Get(name)
+	Expect(err).NotTo(HaveOccurred())
+	return id
+}
+
+// Do sends a request as the named identity (Anonymous for none) and returns the exchange.
+// A transport failure fails the spec with the request shown.
+func (s *Scenario) Do(who, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
+	return s.doCtx(s.ctx, 2, who, method, path, opts...)
+}
+
+func (s *Scenario) doCtx(ctx context.Context, offset int, who, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
+	if who != Anonymous {
+		opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(s.Who(who).Authorization())}, opts...)
+	}
+	ex, err := s.env.Client.Do(ctx, method, path, opts...)
+	if ex != nil {
+		s.exchanges = append(s.exchanges, ex)
+	}
+	if err != nil {
+		detail := ""
+		if ex != nil {
+			detail = "\n" + ex.String()
+		}
+		Fail(fmt.Sprintf("request failed: %v%s", s.env.Client.Redactor().String(err.Error()), detail), offset)
+	}
+	return ex
+}
+
+// NewSessionName returns a session name unique to this run and spec.
+func (s *Scenario) NewSessionName() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("mc-%s-%s", s.env.RunID, hex.EncodeToString(b[:]))
+}
+
+// NewRef returns a fresh reference to a session (not yet created) under the given template.
+func (s *Scenario) NewRef(template string) SessionRef {
+	return SessionRef{SCID: s.env.World.SCID, Template: template, Name: s.NewSessionName()}
+}
+
+// Path returns the session's URL path.
+func (r SessionRef) Path() string {
+	return fmt.Sprintf("/serviceconfigs/%s/sessionTemplates/%s/sessions/%s", r.SCID, r.Template, r.Name)
+}
+
+// JSON returns the reference as a sessionRef object.
+func (r SessionRef) JSON() map[string]any {
+	return map[string]any{"scid": r.SCID, "templateName": r.Template, "name": r.Name}
+}
+
+// Body renders a body fixture, failing the spec on a fixture error.
+func (s *Scenario) Body(name string, vars map[string]any) map[string]any {
+	m, err := fixtures.BodyMap(name, vars)
+	Expect(err).NotTo(HaveOccurred())
+	return m
+}
+
+// JoinBody is the request that makes who an active member, merged with extra top-level fields.
+func (s *Scenario) JoinBody(who string, extra map[string]any) map[string]any {
+	body := s.Body("session-join", map[string]any{"XUID": s.Who(who).XUID, "RUN_ID": s.env.RunID})
+	for k, v := range extra {
+		body[k] = mergeValue(body[k], v)
+	}
+	return body
+}
+
+func mergeValue(base, overlay any) any {
+	b, ok1 := base.(map[string]any)
+	o, ok2 := overlay.(map[string]any)
+	if !ok1 || !ok2 {
+		return overlay
+	}
+	for k, v := range o {
+		b[k] = mergeValue(b[k], v)
+	}
+	return b
+}
+
+// PutNewSession sends the join request for who to a fresh session name under template and
+// registers who's leave, without judging the answer: for specs about session creation itself.
+func (s *Scenario) PutNewSession(who, template string) (SessionRef, *mpsdclient.Exchange) {
+	ref := s.NewRef(template)
+	s.deferLeave(who, ref)
+	return ref, s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
+}
+
+// CreateSession creates a new session under template with who as its first active member
+// (extra is merged into the request, e.g. constants), expects 201, and registers cleanup.
+func (s *Scenario) CreateSession(who, template string, extra map[string]any) SessionRef {
+	ref := s.NewRef(template)
+	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, extra)))
+	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusCreated), "setup: creating a session failed\n%s", ex)
+	s.deferLeave(who, ref)
+	return ref
+}
+
+// Join makes who an active member of ref; expects 200 or 201 and registers cleanup.
+func (s *Scenario) Join(who string, ref SessionRef) *mpsdclient.Exchange {
+	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
+	ExpectWithOffset(1, ex.Status).To(BeElementOf(http.StatusOK, http.StatusCreated), "setup: joining a session failed\n%s", ex)
+	s.deferLeave(who, ref)
+	return ex
+}
+
+// Leave removes who from ref now.
+func (s *Scenario) Leave(who string, ref SessionRef) *mpsdclient.Exchange {
+	return s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+}
+
+func (s *Scenario) deferLeave(who string, ref SessionRef) {
+	DeferCleanup(func() {
+		s.cleanup(who, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+	})
+}
+
+// CreateActivity posts an activity handle for who in ref, expects 201 and registers its deletion.
+func (s *Scenario) CreateActivity(who string, ref SessionRef) Handle {
+	body := s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
+	return s.createHandle(who, body)
+}
+
+// CreateInvite posts an invite from sender to invitee for ref, expects 201 and registers its deletion.
+func (s *Scenario) CreateInvite(sender, invitee string, ref SessionRef) Handle {
+	return s.createHandle(sender, s.InviteBody(invitee, ref))
+}
+
+// InviteBody is a valid invite body for invitee to ref.
+func (s *Scenario) InviteBody(invitee string, ref SessionRef) map[string]any {
+	return s.Body("invite-handle", map[string]any{
+		"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name,
+		"INVITED_XUID": s.Who(invitee).XUID, "TITLE_ID": s.env.World.TitleID,
+	})
+}
+
+func (s *Scenario) createHandle(who string, body map[string]any) Handle {
+	ex := s.doCtx(s.ctx, 3, who, http.MethodPost, "/handles", mpsdclient.WithJSON(body))
+	ExpectWithOffset(2, ex.Status).To(Equal(http.StatusCreated), "setup: creating a handle failed\n%s", ex)
+	doc, err := ex.Object()
+	ExpectWithOffset(2, err).NotTo(HaveOccurred(), "%s", ex)
+	id, _ := doc["id"].(string)
+	ExpectWithOffset(2, id).NotTo(BeEmpty(), "setup: created handle has no id\n%s", ex)
+	s.DeferDeleteHandle(who, id)
+	return Handle{ID: id, Owner: who, Doc: doc}
+}
+
+// DeferDeleteHandle registers the deletion of handle id (as who) when the spec ends.
+func (s *Scenario) DeferDeleteHandle(who, id string) {
+	DeferCleanup(func() { s.cleanup(who, http.MethodDelete, "/handles/"+id) })
+}
+
+// cleanup sends a cleanup request; a 2xx or 404 is fine, anything else is reported (not failed).
+func (s *Scenario) cleanup(who, method, path string, opts ...mpsdclient.Option) {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	if who != Anonymous {
+		opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(s.Who(who).Authorization())}, opts...)
+	}
+	ex, err := s.env.Client.Do(ctx, method, path, opts...)
+	switch {
+	case err != nil:
+		AddReportEntry("cleanup problem", s.env.Client.Redactor().String(err.Error()))
+	case ex.Status == http.StatusNotFound || (ex.Status >= 200 && ex.Status < 300):
+	default:
+		AddReportEntry("cleanup problem", ex.String())
+	}
+}
+
+// Query posts a handles query as who with the given body and query-string parameters
+// (name, value pairs).
+func (s *Scenario) Query(who string, body any, params ...string) *mpsdclient.Exchange {
+	Expect(len(params)%2).To(BeZero(), "Query params must be name, value pairs")
+	opts := []mpsdclient.Option{mpsdclient.WithJSON(body)}
+	for i := 0; i < len(params); i += 2 {
+		opts = append(opts, mpsdclient.WithQuery(params[i], params[i+1]))
+	}
+	return s.doCtx(s.ctx, 2, who, http.MethodPost, "/handles/query", opts...)
+}
+
+// QueryByXUIDs is an activity query body for the given identities' XUIDs in the run's SCID.
+func (s *Scenario) QueryByXUIDs(owners ...string) map[string]any {
+	xuids := make([]string, len(owners))
+	for i, o := range owners {
+		xuids[i] = s.Who(o).XUID
+	}
+	return s.Body("query-activity-xuids", map[string]any{"SCID": s.env.World.SCID, "XUIDS": xuids})
+}
+
+// QueryByPeople is an activity query body for the moniker of owner's social graph.
+func (s *Scenario) QueryByPeople(moniker, owner string) map[string]any {
+	return s.Body("query-activity-people", map[string]any{
+		"SCID": s.env.World.SCID, "MONIKER": moniker, "MONIKER_XUID": s.Who(owner).XUID,
+	})
+}
+
+// GetSession reads ref as who.
+func (s *Scenario) GetSession(who string, ref SessionRef) *mpsdclient.Exchange {
+	return s.doCtx(s.ctx, 2, who, http.MethodGet, ref.Path())
+}
+
+// Results decodes a query response's results, failing the spec if the body has none.
+func (s *Scenario) Results(ex *mpsdclient.Exchange) []map[string]any {
+	var body struct {
+		Results []map[string]any `json:"results"`
+	}
+	ExpectWithOffset(1, ex.DecodeJSON(&body)).To(Succeed(), "%s", ex)
+	return body.Results
+}
+
+// ResultIDs returns the ids of a query's results.
+func (s *Scenario) ResultIDs(ex *mpsdclient.Exchange) []string {
+	results := s.Results(ex)
+	ids := make([]string, 0, len(results))
+	for _, r := range results {
+		id, _ := r["id"].(string)
+		ids = append(ids, strings.ToLower(id))
+	}
+	return ids
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func mustBody(name string) []byte {
+	b, err := fixtures.Body(name, nil)
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}

@@ -1,0 +1,125 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/google/uuid"
+)
+
+// Content types and cache directives the emulator answers with (as the real service does).
+const (
+	contentTypeJSON   = "application/json"
+	contentTypeText   = "text/plain; charset=utf-8"
+	cacheNoStore      = "no-cache, no-store"
+	cacheRevalidate   = "max-age=0, must-revalidate"
+	headerCorrelation = "X-XblCorrelationId"
+)
+
+// apiError is a request failure with its HTTP status and a message for the caller.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// errorf returns an *apiError with status and a formatted message.
+func errorf(status int, format string, args ...any) error {
+	return &apiError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+// badRequest returns a 400 *apiError.
+func badRequest(format string, args ...any) error {
+	return errorf(http.StatusBadRequest, format, args...)
+}
+
+// forbidden returns a 403 *apiError.
+func forbidden(format string, args ...any) error {
+	return errorf(http.StatusForbidden, format, args...)
+}
+
+// notFound returns a 404 *apiError.
+func notFound(format string, args ...any) error {
+	return errorf(http.StatusNotFound, format, args...)
+}
+
+// writeError writes a text/plain error response.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h.Set("Content-Type", contentTypeText)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", cacheNoStore)
+	h.Set(headerCorrelation, uuid.NewString())
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg+"\n")
+}
+
+// reply is a complete response computed under the store lock and written after it is released.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+	text   bool // body is a text/plain error message
+}
+
+// errorReply turns err into a text/plain reply; errors that are not *apiError become 500s
+// (they indicate an emulator defect, never bad input).
+func errorReply(err error) reply {
+	if ae, ok := err.(*apiError); ok {
+		return reply{status: ae.status, body: []byte(ae.msg), text: true}
+	}
+	return reply{status: http.StatusInternalServerError, body: []byte("internal emulator error: " + err.Error()), text: true}
+}
+
+// jsonReply encodes v as the JSON body of a reply with status.
+func jsonReply(status int, v any) reply {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return errorReply(fmt.Errorf("encode response: %w", err))
+	}
+	return reply{status: status, body: raw, header: http.Header{}}
+}
+
+// emptyReply is a reply without a body (204, 304, bare 412).
+func emptyReply(status int) reply { return reply{status: status, header: http.Header{}} }
+
+// with sets a response header on the reply and returns it.
+func (rp reply) with(key, value string) reply {
+	if rp.header == nil {
+		rp.header = http.Header{}
+	}
+	rp.header.Set(key, value)
+	return rp
+}
+
+// write sends the reply.
+func (rp reply) write(w http.ResponseWriter) {
+	if rp.text {
+		for k, v := range rp.header {
+			w.Header()[k] = v
+		}
+		writeError(w, rp.status, string(rp.body))
+		return
+	}
+	h := w.Header()
+	for k, v := range rp.header {
+		h[k] = v
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set(headerCorrelation, uuid.NewString())
+	if rp.body != nil {
+		if h.Get("Content-Type") == "" {
+			h.Set("Content-Type", contentTypeJSON)
+		}
+		if h.Get("Cache-Control") == "" {
+			h.Set("Cache-Control", cacheNoStore)
+		}
+	}
+	w.WriteHeader(rp.status)
+	if rp.body != nil {
+		_, _ = w.Write(rp.body)
+	}
+}

@@ -1,0 +1,85 @@
+package emulator
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestFaultCatalog(t *testing.T) {
+	t.Parallel()
+	got := map[string]string{}
+	for _, f := range Faults() {
+		if f.Name == "" || f.Rule == "" || f.Description == "" {
+			t.Errorf("incomplete fault %+v", f)
+		}
+		if _, dup := got[f.Name]; dup {
+			t.Errorf("fault %s listed twice", f.Name)
+		}
+		got[f.Name] = f.Rule
+	}
+	want := map[string]string{
+		"skip-contract-version-check":   "HDR-CV-MISSING-400",
+		"allow-private-query-for-users": "HQ-PRIVATE-403",
+	}
+	for name, rule := range want {
+		if got[name] != rule {
+			t.Errorf("fault %s breaks %q, want %q", name, got[name], rule)
+		}
+	}
+	// Faults returns a copy.
+	Faults()[0].Name = "changed"
+	if Faults()[0].Name == "changed" {
+		t.Error("Faults exposes the catalog")
+	}
+}
+
+// Each fault breaks its rule and only its rule: with the fault on, the rule's probe passes
+// where it must fail, and the other fault's probe still behaves.
+func TestFaultsBreakExactlyTheirRule(t *testing.T) {
+	t.Parallel()
+	cvProbe := func(h *harness) int {
+		return h.do(http.MethodGet, h.sessionPath("fault-cv"), "user1", nil, "X-Xbl-Contract-Version", noHeader).Code
+	}
+	badCVProbe := func(h *harness) int {
+		return h.do(http.MethodGet, h.sessionPath("fault-cv"), "user1", nil, "X-Xbl-Contract-Version", "abc").Code
+	}
+	privateProbe := func(h *harness) int {
+		return h.do(http.MethodPost, "/handles/query?private=true", "user1", h.xuidsQuery("user1")).Code
+	}
+	otherXUIDProbe := func(h *harness) int {
+		return h.do(http.MethodPost, "/handles/query?reservations=true&xuid="+h.xuid("user2"), "user1", h.xuidsQuery("user1")).Code
+	}
+	tests := []struct {
+		faults                     []string
+		cv, badCV, private, others int
+	}{
+		{nil, 400, 400, 403, 403},
+		{[]string{faultSkipContractVersionCheck}, 204, 204, 403, 403},
+		{[]string{faultAllowPrivateQueryForUsers}, 400, 400, 200, 200},
+		{[]string{faultSkipContractVersionCheck, faultAllowPrivateQueryForUsers}, 204, 204, 200, 200},
+	}
+	for _, tc := range tests {
+		h := newHarness(t, func(c *Config) { c.Faults = tc.faults })
+		got := []int{cvProbe(h), badCVProbe(h), privateProbe(h), otherXUIDProbe(h)}
+		want := []int{tc.cv, tc.badCV, tc.private, tc.others}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Errorf("faults %v: probe %d got %d, want %d", tc.faults, i, got[i], want[i])
+			}
+		}
+		// Unrelated rules hold with any fault: auth and query-string validation.
+		if c := h.do(http.MethodGet, h.sessionPath("x"), "", nil).Code; c != http.StatusUnauthorized {
+			t.Errorf("faults %v: unauthenticated request got %d", tc.faults, c)
+		}
+		if c := h.do(http.MethodPost, "/handles/query?private=true&take=101", "user1", h.xuidsQuery("user1")).Code; c != http.StatusBadRequest {
+			t.Errorf("faults %v: take=101 got %d", tc.faults, c)
+		}
+	}
+	// A faulted contract-version check renders sessions as contract 107.
+	h := newHarness(t, func(c *Config) { c.Faults = []string{faultSkipContractVersionCheck} })
+	w := h.do(http.MethodPut, h.sessionPath(uniqueName("nocv")), "user1", h.joinBody("user1"), "X-Xbl-Contract-Version", noHeader)
+	wantStatus(t, w, http.StatusCreated)
+	if num(decode(t, w)["contractVersion"]) != 107 {
+		t.Errorf("contractVersion %v", decode(t, w)["contractVersion"])
+	}
+}

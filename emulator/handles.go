@@ -1,0 +1,350 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
+)
+
+// Handle types.
+const (
+	handleActivity = "activity"
+	handleInvite   = "invite"
+	handleTransfer = "transfer"
+	handleSearch   = "search"
+)
+
+// maxInviteContext is the longest inviteAttributes.context once URI-encoded.
+const maxInviteContext = 256
+
+func isGUID(s string) bool { return fixtures.IsGUID(s) }
+
+// parseRef validates a MultiplayerSessionReference field of a request body.
+func parseRef(m map[string]any, key string) (sessionRef, error) {
+	obj, err := reqObject(m, "", key)
+	if err != nil {
+		return sessionRef{}, err
+	}
+	scid, err := reqString(obj, key, "scid")
+	if err != nil {
+		return sessionRef{}, err
+	}
+	if !isGUID(scid) {
+		return sessionRef{}, badRequest("%s.scid %q is not a GUID", key, scid)
+	}
+	tmpl, err := reqString(obj, key, "templateName")
+	if err != nil {
+		return sessionRef{}, err
+	}
+	if !fixtures.IsSessionName(tmpl) {
+		return sessionRef{}, badRequest("%s.templateName %q is invalid: use 1 to 99 characters from A-Z a-z 0-9 . _ -", key, tmpl)
+	}
+	name, err := reqString(obj, key, "name")
+	if err != nil {
+		return sessionRef{}, err
+	}
+	if !fixtures.IsSessionName(name) {
+		return sessionRef{}, badRequest("%s.name %q is invalid: use 1 to 99 characters from A-Z a-z 0-9 . _ -", key, name)
+	}
+	return sessionRef{scid: scid, template: tmpl, name: name}, nil
+}
+
+// parsedHandle is a validated POST /handles body.
+type parsedHandle struct {
+	typ     string
+	ref     sessionRef
+	origin  sessionRef // transfer
+	invited string     // invite
+	doc     map[string]any
+}
+
+// parseHandleRequest validates a POST /handles body; every 400 is found here.
+func parseHandleRequest(body []byte) (*parsedHandle, error) {
+	m, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := m["version"]
+	if !ok {
+		return nil, badRequest("version is required (the number 1)")
+	}
+	if n, ok := v.(json.Number); !ok || string(n) != "1" {
+		return nil, badRequest("version must be the number 1")
+	}
+	typ, err := reqString(m, "", "type")
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case handleActivity, handleInvite, handleTransfer, handleSearch:
+	default:
+		return nil, badRequest("type %q is not a handle type (activity, invite, transfer, search)", typ)
+	}
+	ref, err := parseRef(m, "sessionRef")
+	if err != nil {
+		return nil, err
+	}
+	p := &parsedHandle{typ: typ, ref: ref, doc: map[string]any{"version": 1, "type": typ, "sessionRef": ref.doc()}}
+	switch typ {
+	case handleInvite:
+		if err := p.parseInvite(m); err != nil {
+			return nil, err
+		}
+	case handleTransfer:
+		if p.origin, err = parseRef(m, "originSessionRef"); err != nil {
+			return nil, err
+		}
+		p.doc["originSessionRef"] = p.origin.doc()
+	case handleSearch:
+		sa, err := optObject(m, "", "searchAttributes")
+		if err != nil {
+			return nil, err
+		}
+		if sa != nil {
+			if err := validateSearchAttributes(sa); err != nil {
+				return nil, err
+			}
+			p.doc["searchAttributes"] = copyMap(sa)
+		}
+	}
+	return p, nil
+}
+
+// parseInvite validates invitedXuid and inviteAttributes.
+func (p *parsedHandle) parseInvite(m map[string]any) error {
+	invited, err := reqString(m, "", "invitedXuid")
+	if err != nil {
+		return err
+	}
+	if !fixtures.IsDecimalUint(invited, 64) {
+		return badRequest("invitedXuid %q is not a decimal XUID", invited)
+	}
+	attrs, err := reqObject(m, "", "inviteAttributes")
+	if err != nil {
+		return err
+	}
+	const ap = "inviteAttributes"
+	title, err := reqString(attrs, ap, "titleId")
+	if err != nil {
+		return err
+	}
+	if !fixtures.IsDecimalUint(title, 32) {
+		return badRequest("inviteAttributes.titleId %q is not a decimal uint32 title id", title)
+	}
+	out := map[string]any{"titleId": title}
+	for _, k := range []string{"context", "contextString", "senderString"} {
+		s, present, err := optString(attrs, ap, k)
+		if err != nil {
+			return err
+		}
+		if present {
+			out[k] = s
+		}
+	}
+	if ctx, ok := out["context"].(string); ok {
+		if n := len(url.QueryEscape(ctx)); n > maxInviteContext {
+			return badRequest("inviteAttributes.context is %d characters once URI-encoded; at most %d are allowed", n, maxInviteContext)
+		}
+	}
+	p.invited = invited
+	p.doc["invitedXuid"] = invited
+	p.doc["inviteAttributes"] = out
+	return nil
+}
+
+// validateSearchAttributes checks {tags:[string], strings:{string}, numbers:{number}}.
+func validateSearchAttributes(sa map[string]any) error {
+	const p = "searchAttributes"
+	if err := checkKeys(sa, p, "tags", "strings", "numbers"); err != nil {
+		return err
+	}
+	if v, ok := sa["tags"]; ok {
+		arr, ok := v.([]any)
+		if !ok {
+			return badRequest("%s.tags must be an array of strings", p)
+		}
+		for _, t := range arr {
+			if _, ok := t.(string); !ok {
+				return badRequest("%s.tags must be an array of strings", p)
+			}
+		}
+	}
+	strs, err := optObject(sa, p, "strings")
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(strs) {
+		if _, ok := strs[k].(string); !ok {
+			return badRequest("%s.strings.%s must be a string", p, k)
+		}
+	}
+	nums, err := optObject(sa, p, "numbers")
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(nums) {
+		if _, ok := nums[k].(json.Number); !ok {
+			return badRequest("%s.numbers.%s must be a number", p, k)
+		}
+	}
+	return nil
+}
+
+// postHandle is POST /handles.
+func (e *Emulator) postHandle(c *call) reply {
+	p, err := parseHandleRequest(c.body)
+	if err != nil {
+		return errorReply(err)
+	}
+	if _, err := e.lookupTemplate(p.ref.scid, p.ref.template); err != nil {
+		return errorReply(err)
+	}
+	if p.typ == handleTransfer {
+		if _, err := e.lookupTemplate(p.origin.scid, p.origin.template); err != nil {
+			return errorReply(err)
+		}
+	}
+	st := e.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s := st.sessions[p.ref.key()]
+	var owner *member
+	switch p.typ {
+	case handleActivity:
+		if !c.isUser() {
+			return errorReply(forbidden("server principals cannot own activities; an activity handle needs a user principal"))
+		}
+		if s == nil {
+			return errorReply(forbidden("session %s does not exist; the caller must be a member of the session to set an activity", p.ref.name))
+		}
+		if owner = s.findMember(c.xuid()); owner == nil || owner.reserved {
+			return errorReply(forbidden("the caller is not a member of session %s; join it before setting an activity", p.ref.name))
+		}
+	case handleInvite:
+		if s != nil && s.hasOwners() && !c.isServer() && !s.allowNonOwnerInvites() && !s.isOwner(c.xuid()) {
+			return errorReply(forbidden("only session owners may send invites (constants.system.ownershipPolicies.allowNonOwnerInviteHandles is not true)"))
+		}
+	}
+	now := e.now()
+	h := &handle{
+		id:      uuid.NewString(),
+		seq:     st.nextSeq(),
+		typ:     p.typ,
+		ref:     p.ref,
+		creator: c.xuid(),
+		doc:     p.doc,
+	}
+	switch p.typ {
+	case handleActivity:
+		h.titleID = c.claims.TitleID
+		for _, old := range st.sortedHandles() {
+			if old.typ == handleActivity && old.creator == h.creator && old.titleID == h.titleID &&
+				strings.EqualFold(old.ref.scid, h.ref.scid) {
+				st.removeHandle(old.id)
+			}
+		}
+		if owner.activity != "" {
+			st.removeHandle(owner.activity)
+		}
+		owner.activity = h.id
+		h.doc["titleId"] = h.titleID
+		h.doc["ownerXuid"] = h.creator
+		if ip, ok := s.constantsSystem()["inviteProtocol"].(string); ok {
+			h.doc["inviteProtocol"] = ip
+		}
+	case handleInvite:
+		h.invited = p.invited
+		h.expires = now.Add(e.inviteLifetime)
+		if c.xuid() != "" {
+			h.doc["senderXuid"] = c.xuid()
+		}
+		h.doc["expiration"] = timestamp(h.expires)
+	case handleSearch:
+		for _, old := range st.sortedHandles() {
+			if old.typ == handleSearch && old.ref.key() == h.ref.key() {
+				st.removeHandle(old.id)
+			}
+		}
+		if s != nil {
+			s.searchHandle = h.id
+		}
+	}
+	h.doc["id"] = h.id
+	h.doc["createTime"] = timestamp(now)
+	st.handles[h.id] = h
+	if s != nil {
+		s.changeNumber++
+	}
+	loc := "/handles/" + h.id
+	return jsonReply(http.StatusCreated, h.doc).
+		with("Location", loc).
+		with("Content-Location", loc).
+		with("Cache-Control", cacheNoStore)
+}
+
+// handleNotFound is the 404 for an unknown, malformed, deleted or expired handle id.
+func handleNotFound(id string) reply {
+	return errorReply(notFound("handle %s was not found", id))
+}
+
+// getHandle is GET /handles/{id}.
+func (e *Emulator) getHandle(c *call) reply {
+	st := e.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h := st.lookupHandle(c.params[0], e.now())
+	if h == nil {
+		return handleNotFound(c.params[0])
+	}
+	return jsonReply(http.StatusOK, h.doc).with("Cache-Control", cacheNoStore)
+}
+
+// deleteHandle is DELETE /handles/{id}: the owner (for invites the sender or the invitee) or
+// a server principal may delete a handle.
+func (e *Emulator) deleteHandle(c *call) reply {
+	st := e.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h := st.lookupHandle(c.params[0], e.now())
+	if h == nil {
+		return handleNotFound(c.params[0])
+	}
+	x := c.xuid()
+	allowed := c.isServer() || (x != "" && (h.creator == x || (h.typ == handleInvite && h.invited == x)))
+	if !allowed {
+		return errorReply(forbidden("only the handle's owner or a server principal may delete handle %s", h.id))
+	}
+	st.removeHandle(h.id)
+	return emptyReply(http.StatusNoContent)
+}
+
+// getHandleSession is GET /handles/{id}/session.
+func (e *Emulator) getHandleSession(c *call) reply {
+	st := e.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h := st.lookupHandle(c.params[0], e.now())
+	if h == nil {
+		return handleNotFound(c.params[0])
+	}
+	return e.readSession(c, h.ref, h)
+}
+
+// putHandleSession is PUT /handles/{id}/session: a session PUT on the handle's session,
+// with the handle's grants (an invite lets its invitee join).
+func (e *Emulator) putHandleSession(c *call) reply {
+	req, perr := parseSessionRequest(c.body)
+	st := e.store
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	h := st.lookupHandle(c.params[0], e.now())
+	if h == nil {
+		return handleNotFound(c.params[0])
+	}
+	return e.writeSession(c, h.ref, h, req, perr)
+}

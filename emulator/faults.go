@@ -25,7 +25,7 @@ type FaultInfo struct {
 var faultCatalog = []FaultInfo{
 	{
 		Name:        faultSkipContractVersionCheck,
-		Rule:        "HDR-CV-MISSING-400",
+		Rule:        "HDR-CV-INVALID-4XX",
 		Description: "requests without an X-Xbl-Contract-Version header, or with an unsupported or non-numeric value, are accepted (as contract 107) instead of answering 400",
 	},
 	{

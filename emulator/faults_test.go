@@ -18,7 +18,7 @@ func TestFaultCatalog(t *testing.T) {
 		got[f.Name] = f.Rule
 	}
 	want := map[string]string{
-		"skip-contract-version-check":   "HDR-CV-MISSING-400",
+		"skip-contract-version-check":   "HDR-CV-INVALID-4XX",
 		"allow-private-query-for-users": "HQ-PRIVATE-403",
 	}
 	for name, rule := range want {

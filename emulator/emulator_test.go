@@ -116,7 +116,7 @@ func TestAuthorization(t *testing.T) {
 	h := newHarness(t)
 	user := h.env.Identities["user1"]
 	claims := xbltoken.Claims{XUID: user.XUID, TitleID: h.env.TitleID}
-	forged, _ := xbltoken.Mint([]byte("some other key"), claims, baseTime)
+	wrongKey, _ := xbltoken.Mint([]byte("some other key"), claims, baseTime)
 	expiredClaims := claims
 	expiredClaims.IssuedAt = baseTime.Add(-48 * time.Hour).Unix()
 	expiredClaims.ExpiresAt = baseTime.Add(-24 * time.Hour).Unix()
@@ -132,8 +132,9 @@ func TestAuthorization(t *testing.T) {
 		{"no user hash", "XBL3.0 abc", "not of the form"},
 		{"not an emulator token", "XBL3.0 x=123;eyJhbGciOi.real.xsts", "not an emulator token"},
 		{"unsigned", "XBL3.0 x=123;mpsdemu.v1.e30", "not an emulator token"},
-		{"forged signature", forged, "signature"},
-		{"tampered payload", tampered, ""},
+		{"wrong key", wrongKey, "signature"},
+		{"forged signature (payload changed after signing)", tampered, "signature"},
+		{"signature stripped", valid[:strings.LastIndex(valid, ".")+1] + "AAAA", "signature"},
 		{"wrong user hash", wrongHash, "user hash"},
 		{"expired", expired, "expired"},
 	}

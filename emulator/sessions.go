@@ -346,6 +346,8 @@ func parseMemberWrite(obj map[string]any, path string, allowProperties bool) (*m
 			return nil, err
 		}
 		if sys != nil {
+			// A XUID must be a JSON string, as XSAPI always sends it; a JSON number is a 400
+			// like any other wrong type (the emulator does not guess at number precision).
 			x, present, err := optString(sys, cp+".system", "xuid")
 			if err != nil {
 				return nil, err

@@ -164,7 +164,7 @@ const (
 	MarkdownFile = "report.md"
 )
 
-// WriteReports writes junit.xml, report.json and report.md into dir.
+// WriteReports writes junit.xml, report.json, report.md, summary.json and traceability.md into dir.
 func WriteReports(dir string, report types.Report, s Summary) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
@@ -187,7 +187,7 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 	if err := os.WriteFile(filepath.Join(dir, MarkdownFile), []byte(Markdown(s)), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", MarkdownFile, err)
 	}
-	return nil
+	return WriteTrace(dir, BuildTrace(s, catalog.Default()))
 }
 
 // Markdown renders the human-readable report.

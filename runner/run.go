@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
@@ -102,23 +103,37 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	return summary.ExitCode()
 }
 
-// dryRun builds the spec tree and reports every selected spec as it would run, without a target.
+// dryRun builds the spec tree and reports every selected spec, without a target.
 func dryRun(r resolved, stderr io.Writer) int {
+	summary, err := buildTree(r, false)
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
+		return ExitHarness
+	}
+	fmt.Fprintf(stderr, "mpsdconf: dry run: %d specs selected\n", summary.Totals.Passed)
+	return ExitPass
+}
+
+// buildTree runs Ginkgo in dry-run mode: the spec tree is built and every spec the filters
+// select is reported as passed, none is executed. silent discards Ginkgo's console output.
+func buildTree(r resolved, silent bool) (Summary, error) {
 	suiteConfig, reporterConfig := ginkgoConfig(r)
 	suiteConfig.DryRun = true
 	var report types.Report
 	ginkgo.ReportAfterSuite("collect the run report", func(rep ginkgo.Report) { report = rep })
 	gomega.RegisterFailHandler(ginkgo.Fail)
+	if silent {
+		saved := formatter.ColorableStdOut
+		formatter.ColorableStdOut = io.Discard
+		defer func() { formatter.ColorableStdOut = saved }()
+	}
 	ginkgo.RunSpecs(&failRecorder{}, suites.SuiteDescription, suiteConfig, reporterConfig)
+	if errs := suites.RegistrationErrors(); len(errs) > 0 {
+		return Summary{}, fmt.Errorf("spec registration errors:\n  %s", strings.Join(errs, "\n  "))
+	}
 	meta := Metadata{RunID: "dry-run", HarnessVersion: Version(), Target: "(dry run)", ContractVersion: r.world.ContractVersion,
 		Profile: r.Profile, LabelFilter: r.labelFilter, RandomSeed: r.RandomSeed, StartedAt: time.Now().UTC()}
-	summary := Summarize(meta, report)
-	if errs := suites.RegistrationErrors(); len(errs) > 0 {
-		fmt.Fprintf(stderr, "mpsdconf: spec registration errors:\n  %s\n", strings.Join(errs, "\n  "))
-		return ExitHarness
-	}
-	fmt.Fprintf(stderr, "mpsdconf: dry run: %d specs selected\n", summary.Totals.Specs)
-	return ExitPass
+	return Summarize(meta, report), nil
 }
 
 // prepareTarget starts the embedded emulator when needed and builds the identities.

@@ -122,6 +122,35 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mpsdconf list", flag.ContinueOnError)
+	var cfg runner.Config
+	format := fs.String("format", runner.FormatText, "output format: text, json or yaml")
+	fs.StringVar(&cfg.Profile, "profile", "strict", "rules to list by evidence: strict or documented")
+	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, ANDed with the profile")
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mpsdconf list: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	if err := runner.WriteList(io.Discard, nil, *format); err != nil {
+		fmt.Fprintf(stderr, "mpsdconf list: %v\n", err)
+		return 2
+	}
+	rules, err := runner.List(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf list: %v\n", err)
+		return 2
+	}
+	if err := runner.WriteList(stdout, rules, *format); err != nil {
+		fmt.Fprintf(stderr, "mpsdconf list: %v\n", err)
+		return 2
+	}
+	return 0
+}
+
 func cmdVersion(stdout io.Writer) int {
 	fmt.Fprintf(stdout, "mpsdconf %s\n", runner.Version())
 	return 0

@@ -3,6 +3,7 @@
 //
 //	mpsdconf run       [--target URL --config FILE | --emulator-token-key KEY] [--report-dir DIR] ...
 //	mpsdconf emulate   [--listen ADDR] [--token-key KEY] [--config FILE] [--fault NAME]...
+//	mpsdconf list      [--format text|json|yaml] [--profile P] [--label-filter EXPR]
 //	mpsdconf validate  --schema NAME FILE...
 //	mpsdconf version
 package main
@@ -24,6 +25,7 @@ const usage = `mpsdconf: conformance harness for the MPSD handles API
 Usage:
   mpsdconf run       run the conformance suites (against the embedded emulator unless --target)
   mpsdconf emulate   serve the reference emulator
+  mpsdconf list      list the catalog's rules with their evidence, statement and specs
   mpsdconf validate  validate JSON files against a schema
   mpsdconf version   print the harness version
 
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdEmulate(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return cmdValidate(args[1:], stdout, stderr)
+	case "list":
+		return cmdList(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

@@ -4,12 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/runner"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -100,17 +106,74 @@ func TestEmulateListFaults(t *testing.T) {
 	}
 }
 
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildBinary builds mpsdconf once per test binary. Ginkgo runs one suite per process, so
+// commands that run the spec tree are tested through the built binary.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mpsdconf-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "mpsdconf")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestListAgreesWithTheCatalog(t *testing.T) {
+	bin := buildBinary(t)
+	out, err := exec.Command(bin, "list", "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("mpsdconf list: %v", err)
+	}
+	var rules []runner.ListedRule
+	if err := json.Unmarshal(out, &rules); err != nil {
+		t.Fatalf("list --format json is not JSON: %v\n%s", err, out)
+	}
+	cat := catalog.Default()
+	if len(rules) != len(cat.Rules) {
+		t.Fatalf("list shows %d rules, the catalog has %d", len(rules), len(cat.Rules))
+	}
+	for i, r := range rules {
+		want := cat.Rules[i]
+		if r.ID != want.ID || r.Evidence != string(want.Evidence) || r.Statement != want.Statement || len(r.Specs) == 0 {
+			t.Errorf("rule %d: listed %+v, catalog %+v", i, r, want)
+		}
+	}
+	out, err = exec.Command(bin, "list", "--format", "json", "--profile", "documented").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &rules); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.Evidence == "inferred" {
+			t.Errorf("--profile documented lists inferred rule %s", r.ID)
+		}
+	}
+}
+
 // TestTwoProcessRun starts `mpsdconf emulate --token-key K` in one process and runs the suite
 // against it from another with `--emulator-token-key K`, as a user would.
 func TestTwoProcessRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end run skipped in -short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "mpsdconf")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	const key = "two-process-test-key"
@@ -137,7 +200,7 @@ func TestTwoProcessRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mpsdconf run against the emulator process failed: %v\n%s", err, out)
 	}
-	for _, f := range []string{"junit.xml", "report.json", "report.md"} {
+	for _, f := range []string{"junit.xml", "report.json", "report.md", "summary.json", "traceability.md"} {
 		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
 			t.Errorf("report %s missing: %v", f, err)
 		}

@@ -1,0 +1,76 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mpsdconf/mpsdconf/catalog"
+)
+
+func TestBuildTraceRuleStatuses(t *testing.T) {
+	cat, err := catalog.Parse([]byte(`
+endpoints:
+  - {id: e1, method: GET, path: /a}
+  - {id: e2, method: PUT, path: /b}
+  - {id: unused, method: GET, path: /c}
+rules:
+  - {id: R-PASS, endpoint: e1, statement: x MUST y, evidence: doc, source: s}
+  - {id: R-FAIL, endpoint: e1, statement: x MUST y, evidence: wire, source: s}
+  - {id: R-SKIP, endpoint: e2, statement: x MUST y, evidence: inferred, source: s, ambiguous: true}
+  - {id: R-NONE, endpoint: e2, statement: x MUST y, evidence: inferred, source: s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Summary{Verdict: VerdictFail, Specs: []SpecResult{
+		{Name: "p1", Rule: "R-PASS", State: "passed"},
+		{Name: "p2", Rule: "R-PASS", State: "skipped"},
+		{Name: "f1", Rule: "R-FAIL", State: "passed"},
+		{Name: "f2", Rule: "R-FAIL", State: "failed"},
+		{Name: "s1", Rule: "R-SKIP", State: "skipped"},
+	}}
+	tr := BuildTrace(s, cat)
+	got := map[string]string{}
+	for _, e := range tr.Endpoints {
+		for _, r := range e.Rules {
+			got[r.ID] = r.Status
+		}
+	}
+	want := map[string]string{"R-PASS": RulePassed, "R-FAIL": RuleFailed, "R-SKIP": RuleSkipped, "R-NONE": RuleSkipped}
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("%s: status %q, want %q", id, got[id], st)
+		}
+	}
+	if tr.RuleTotals != (RuleTotals{Rules: 4, Passed: 1, Failed: 1, Skipped: 2}) {
+		t.Errorf("rule totals %+v", tr.RuleTotals)
+	}
+	if len(tr.Endpoints) != 2 {
+		t.Errorf("endpoints without rules must be left out: %d", len(tr.Endpoints))
+	}
+	dir := t.TempDir()
+	if err := WriteTrace(dir, tr); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, TraceMarkdownFile))
+	for _, want := range []string{"R-FAIL | wire | failed", "failed: f2", "inferred (ambiguous)", "| rules | 4 | 1 | 1 | 2 |", "no spec"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("traceability.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestWriteListFormats(t *testing.T) {
+	rules := []ListedRule{{ID: "A-B", Endpoint: "e", Evidence: "doc", Statement: "x MUST y", Specs: []string{"s1", "s2"}}}
+	for format, want := range map[string]string{FormatText: "1 rules, 2 specs", FormatJSON: `"id": "A-B"`, FormatYAML: "id: A-B"} {
+		var b strings.Builder
+		if err := WriteList(&b, rules, format); err != nil || !strings.Contains(b.String(), want) {
+			t.Errorf("%s: %v\n%s", format, err, b.String())
+		}
+	}
+	if err := WriteList(&strings.Builder{}, rules, "xml"); err == nil {
+		t.Error("unknown format accepted")
+	}
+}

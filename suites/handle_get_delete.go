@@ -1,8 +1,6 @@
 package suites
 
 import (
-	"crypto/rand"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -55,7 +53,7 @@ var _ = Describe("[handle-get]", func() {
 
 	Spec("HG-UNKNOWN-404", "GET /handles/{id} with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(User1, http.MethodGet, "/handles/"+hgRandomGUID())
+		ex := s.Do(User1, http.MethodGet, "/handles/"+RandomGUID())
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
@@ -123,11 +121,14 @@ func hgExpectSameHandle(doc map[string]any, h Handle, ex *mpsdclient.Exchange, f
 	}
 }
 
-// hgRandomGUID returns a random version-4 GUID that names nothing.
-func hgRandomGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = (b[6] & 0x0f) | 0x40
-	b[8] = (b[8] & 0x3f) | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+var _ = Describe("[handle-delete] unknown handles", func() {
+	Spec("HD-UNKNOWN-404", "DELETE /handles/{id} with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ExpectTextError(s.Do(User1, http.MethodDelete, "/handles/"+RandomGUID()), http.StatusNotFound)
+	})
+
+	Spec("HD-UNKNOWN-404", "DELETE /handles/not-a-guid is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ExpectStatus(s.Do(User1, http.MethodDelete, "/handles/not-a-guid"), http.StatusNotFound)
+	})
+})

@@ -59,7 +59,7 @@ var _ = Describe("[handle-session-get]", func() {
 
 	Spec("HSG-UNKNOWN-404", "GET /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(User1, http.MethodGet, "/handles/"+hgRandomGUID()+"/session")
+		ex := s.Do(User1, http.MethodGet, "/handles/"+RandomGUID()+"/session")
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
@@ -155,7 +155,7 @@ var _ = Describe("[handle-session-put]", func() {
 
 	Spec("HSP-UNKNOWN-404", "PUT /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(User1, http.MethodPut, "/handles/"+hgRandomGUID()+"/session", mpsdclient.WithJSON(customProps("hspUnknown", true)))
+		ex := s.Do(User1, http.MethodPut, "/handles/"+RandomGUID()+"/session", mpsdclient.WithJSON(customProps("hspUnknown", true)))
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
@@ -225,3 +225,21 @@ func hsString(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+var _ = Describe("[handle-session-put] invalid bodies", func() {
+	DescribeTable("PUT /handles/{id}/session rejects a body that is not a MultiplayerSessionRequest",
+		func(ctx SpecContext, body []byte) {
+			s := NewScenario(ctx)
+			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+			h := s.CreateActivity(User1, ref)
+			ex := s.Do(User1, http.MethodPut, "/handles/"+h.ID+"/session", mpsdclient.WithRawBody(body, "application/json"))
+			ExpectTextError(ex, http.StatusBadRequest)
+		},
+		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a malformed JSON body is answered 400",
+			[]byte(`{"properties": {"custom": `)),
+		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a top-level member other than constants, properties, members and servers is answered 400",
+			[]byte(`{"properties": {"custom": {}}, "gamemode": "ctf"}`)),
+		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a JSON array body is answered 400",
+			[]byte(`[{"properties": {}}]`)),
+	)
+})

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"crypto/rand"
 	"fmt"
 	"net/http"
 
@@ -190,16 +189,6 @@ func hdrSessionPath(ref SessionRef, segment string) string {
 	return fmt.Sprintf("/serviceconfigs/%s/%s/%s/sessions/%s", ref.SCID, segment, ref.Template, ref.Name)
 }
 
-// hdrRandomGUID returns a random (version 4) GUID that names no handle.
-func hdrRandomGUID() string {
-	var b [16]byte
-	_, err := rand.Read(b[:])
-	Expect(err).NotTo(HaveOccurred())
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 var _ = Describe("[headers]", func() {
 	DescribeTable("A request with a missing or unsupported X-Xbl-Contract-Version is rejected",
 		func(ctx SpecContext, key, value string) {
@@ -256,7 +245,7 @@ var _ = Describe("[headers]", func() {
 
 	Spec("HDR-ERROR-TEXT-PLAIN", "GET /handles/{id} for an unknown handle id answers its 404 with a non-empty text/plain message", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(fixtures.User1, http.MethodGet, "/handles/"+hdrRandomGUID())
+		ex := s.Do(fixtures.User1, http.MethodGet, "/handles/"+RandomGUID())
 		ExpectTextError(ex, http.StatusNotFound)
 	})
 

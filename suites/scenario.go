@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
 	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
 
@@ -103,6 +104,9 @@ func (s *Scenario) doCtx(ctx context.Context, offset int, who, method, path stri
 	}
 	return ex
 }
+
+// RandomGUID returns a random GUID that names nothing on the target.
+func RandomGUID() string { return uuid.NewString() }
 
 // NewSessionName returns a session name unique to this run and spec.
 func (s *Scenario) NewSessionName() string {

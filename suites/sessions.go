@@ -109,3 +109,19 @@ var _ = Describe("[sessions]", func() {
 		Expect(ex.Body).To(BeEmpty(), "204 must not carry a body\n%s", ex)
 	})
 })
+
+var _ = Describe("[sessions] unknown templates", func() {
+	Spec("SP-UNKNOWN-TEMPLATE-404", "PUT of a session under a template that does not exist in the SCID is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef("mc-no-such-template-" + s.NewSessionName()[len("mc-"):])
+		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(User1, nil)))
+		s.deferLeave(User1, ref)
+		ExpectTextError(ex, http.StatusNotFound)
+	})
+
+	Spec("SG-UNKNOWN-TEMPLATE-404", "GET of a session under a template that does not exist in the SCID is answered 404", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.NewRef("mc-no-such-template-" + s.NewSessionName()[len("mc-"):])
+		ExpectTextError(s.GetSession(User1, ref), http.StatusNotFound)
+	})
+})

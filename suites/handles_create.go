@@ -262,7 +262,25 @@ var _ = Describe("[handles-create]", func() {
 		RuleEntry("HC-INVALID-BODY-400", "POST /handles with an activity whose version is the string \"1\" is answered 400",
 			hcActivityVariant(func(body map[string]any) { body["version"] = "1" })),
 	)
+
+	// ------------------------------------------------------------------ unknown template
+
+	DescribeTable("POST /handles for a template that does not exist under the configured SCID is answered 404",
+		func(ctx SpecContext, body func(s *Scenario, ref SessionRef) map[string]any) {
+			s := NewScenario(ctx)
+			ref := SessionRef{SCID: s.World().SCID, Template: hcUnknownTemplate, Name: s.NewSessionName()}
+			ex := hcPost(s, User1, mpsdclient.WithJSON(body(s, ref)))
+			ExpectStatus(ex, http.StatusNotFound)
+		},
+		RuleEntry("HC-UNKNOWN-TEMPLATE-404", "POST /handles with an activity for a template that does not exist under the configured SCID is answered 404",
+			hcActivityBody),
+		RuleEntry("HC-UNKNOWN-TEMPLATE-404", "POST /handles with an invite for a template that does not exist under the configured SCID is answered 404",
+			func(s *Scenario, ref SessionRef) map[string]any { return s.InviteBody(User2, ref) }),
+	)
 })
+
+// hcUnknownTemplate is a template name no test world configures.
+const hcUnknownTemplate = "MpsdConfNoSuchTemplate"
 
 // hcPost posts to /handles as who and registers the deletion of any handle it creates.
 func hcPost(s *Scenario, who string, opts ...mpsdclient.Option) *mpsdclient.Exchange {

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -193,11 +194,13 @@ var _ = Describe("[handles-query]", func() {
 		RuleEntry("HQ-BOOLEAN-400", "POST /handles/query with version=two is answered 400", "version", "two"),
 	)
 
-	// The identity matrix of the private/reservations rule for user principals. withHandles
-	// gives user1 an activity in a session user2 is active in, so that the query would match
-	// something both without xuid and with user2's xuid.
-	DescribeTable("POST /handles/query with private=true or reservations=true by a user for anyone but themselves is answered 403",
-		func(ctx SpecContext, param, xuidOf string, withHandles bool) {
+	// The identity matrix of the private/reservations rule: {private=true, reservations=true}
+	// x {user1, the server principal} x {no xuid, user1's xuid, user2's xuid} x {no handle would
+	// match, a matching handle exists}, every combination exactly once. For user1, user1's xuid
+	// is its own and user2's another user's. withHandles gives user1 an activity in a session
+	// user2 is active in, so the query (owners.xuids user1) matches something with every xuid.
+	DescribeTable("POST /handles/query with private=true or reservations=true answers 403 only to a user asking for anyone but themselves",
+		func(ctx SpecContext, caller, param, xuidOf string, withHandles bool, want hqOutcome) {
 			s := NewScenario(ctx)
 			if withHandles {
 				ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
@@ -208,48 +211,50 @@ var _ = Describe("[handles-query]", func() {
 			if xuidOf != "" {
 				params = append(params, "xuid", s.Who(xuidOf).XUID)
 			}
-			ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), params...)
-			ExpectStatus(ex, http.StatusForbidden)
-		},
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when no handle would match", "private", "", false),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when a matching handle exists", "private", "", true),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when no handle would match", "private", fixtures.User2, false),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when a matching handle exists", "private", fixtures.User2, true),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when no handle would match", "reservations", "", false),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when a matching handle exists", "reservations", "", true),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when no handle would match", "reservations", fixtures.User2, false),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when a matching handle exists", "reservations", fixtures.User2, true),
-	)
-
-	DescribeTable("POST /handles/query with private=true or reservations=true and the caller's own xuid is allowed",
-		func(ctx SpecContext, param string) {
-			s := NewScenario(ctx)
-			ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), param, "true", "xuid", s.Who(fixtures.User1).XUID)
-			ExpectNot(ex, http.StatusForbidden)
-			ExpectStatus(ex, http.StatusOK)
-			ExpectJSON(ex, hqSchema)
-		},
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with private=true and user1's own xuid by user1 is answered 200, not 403", "private"),
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with reservations=true and user1's own xuid by user1 is answered 200, not 403", "reservations"),
-	)
-
-	DescribeTable("POST /handles/query with private=true or reservations=true by a server principal is allowed",
-		func(ctx SpecContext, param string, withXUID bool) {
-			s := NewScenario(ctx)
-			params := []string{param, "true"}
-			if withXUID {
-				params = append(params, "xuid", s.Who(fixtures.User1).XUID)
-			}
-			ex := s.Query(fixtures.Server, s.QueryByXUIDs(fixtures.User1), params...)
-			ExpectNot(ex, http.StatusForbidden)
-			if ex.Status == http.StatusOK {
+			ex := s.Query(caller, s.QueryByXUIDs(fixtures.User1), params...)
+			switch want {
+			case hqForbidden:
+				ExpectStatus(ex, http.StatusForbidden)
+			case hqAllowed:
+				ExpectNot(ex, http.StatusForbidden)
+				ExpectStatus(ex, http.StatusOK)
 				ExpectJSON(ex, hqSchema)
+			case hqNotForbidden:
+				ExpectNot(ex, http.StatusForbidden)
+				if ex.Status == http.StatusOK {
+					ExpectJSON(ex, hqSchema)
+				}
+			default:
+				Fail(fmt.Sprintf("matrix row without an expected outcome (%d)", want))
 			}
 		},
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and no xuid by the server principal is not answered 403", "private", false),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user1's xuid by the server principal is not answered 403", "private", true),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and no xuid by the server principal is not answered 403", "reservations", false),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user1's xuid by the server principal is not answered 403", "reservations", true),
+		// user1, no xuid or another user's xuid: 403 whether or not anything would match.
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", "", false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", "", true, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", fixtures.User2, false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", fixtures.User2, true, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", "", false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", "", true, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", fixtures.User2, false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", fixtures.User2, true, hqForbidden),
+		// user1 with its own xuid: allowed.
+		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with private=true and user1's own xuid by user1 is answered 200, not 403, when no handle would match", fixtures.User1, "private", fixtures.User1, false, hqAllowed),
+		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with private=true and user1's own xuid by user1 is answered 200, not 403, when a matching handle exists", fixtures.User1, "private", fixtures.User1, true, hqAllowed),
+		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with reservations=true and user1's own xuid by user1 is answered 200, not 403, when no handle would match", fixtures.User1, "reservations", fixtures.User1, false, hqAllowed),
+		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with reservations=true and user1's own xuid by user1 is answered 200, not 403, when a matching handle exists", fixtures.User1, "reservations", fixtures.User1, true, hqAllowed),
+		// the server principal, with any xuid or none: never 403.
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and no xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", "", false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and no xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", "", true, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user1's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", fixtures.User1, false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user1's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", fixtures.User1, true, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user2's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", fixtures.User2, false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user2's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", fixtures.User2, true, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and no xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", "", false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and no xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", "", true, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user1's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", fixtures.User1, false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user1's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", fixtures.User1, true, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user2's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", fixtures.User2, false, hqNotForbidden),
+		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user2's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", fixtures.User2, true, hqNotForbidden),
 	)
 
 	Spec("HQ-INCLUDE-RELATEDINFO", "POST /handles/query with include=relatedInfo returns every result with relatedInfo describing its session", func(ctx SpecContext) {
@@ -379,6 +384,18 @@ var _ = Describe("[handles-query]", func() {
 			}),
 	)
 })
+
+// hqOutcome is what a row of the private/reservations identity matrix expects.
+type hqOutcome int
+
+const (
+	// hqForbidden: the answer must be 403.
+	hqForbidden hqOutcome = iota + 1
+	// hqAllowed: the answer must be 200 with valid query results (not 403).
+	hqAllowed
+	// hqNotForbidden: the answer must not be 403 (a 200 must carry valid query results).
+	hqNotForbidden
+)
 
 // hqMutatedBody is user1's valid xuids query body changed by mutate, encoded as JSON.
 func hqMutatedBody(s *Scenario, mutate func(map[string]any)) []byte {

@@ -2,7 +2,8 @@
 #
 #   make conformance                       full suite against the embedded emulator, reports in reports/
 #   make conformance TARGET=URL CONFIG=F   the same suite against another MPSD
-#   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI
+#   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI, selftest
+#   make selftest                          the suite against every emulator fault: each must fail its own rule
 #   make emulator                          serve the emulator on $(LISTEN)
 
 GO          ?= go
@@ -17,7 +18,7 @@ LISTEN      ?= 127.0.0.1:8080
 TOKEN_KEY   ?=
 EMULATE_FLAGS ?=
 
-.PHONY: all build conformance test vet fmt-check unit emulator clean
+.PHONY: all build conformance test vet fmt-check unit selftest emulator clean
 
 all: build
 
@@ -31,7 +32,7 @@ conformance: build
 		$(if $(TARGET),--target $(TARGET)) $(if $(CONFIG),--config $(CONFIG)) \
 		$(if $(LABEL_FILTER),--label-filter '$(LABEL_FILTER)') $(RUN_FLAGS)
 
-test: fmt-check vet unit
+test: fmt-check vet unit selftest
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -43,6 +44,11 @@ vet:
 # (suites/) and the two-process CLI run (cmd/mpsdconf), all with the race detector.
 unit:
 	$(GO) test -race -count=1 ./...
+
+# Kill matrix: the clean emulator must pass, every fault must fail a spec of its own rule.
+# Writes $(REPORT_DIR)/selftest.json; exit 0 only when every fault is killed.
+selftest: build
+	./$(BIN) selftest --report-dir $(REPORT_DIR)
 
 emulator: build
 	./$(BIN) emulate --listen $(LISTEN) $(if $(TOKEN_KEY),--token-key $(TOKEN_KEY)) $(EMULATE_FLAGS)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
@@ -149,6 +150,31 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+func cmdSelfTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mpsdconf selftest", flag.ContinueOnError)
+	var cfg runner.SelfTestConfig
+	var faults multiFlag
+	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for selftest.json and the reports of each run")
+	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "runs at once")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "spec order seed used by every run")
+	fs.Var(&faults, "fault", "self-test only this fault (repeatable; default: every fault)")
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mpsdconf selftest: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf selftest: %v\n", err)
+		return 2
+	}
+	cfg.Binary = exe
+	cfg.Faults = faults
+	return runner.SelfTest(ctx, cfg, stdout)
 }
 
 func cmdVersion(stdout io.Writer) int {

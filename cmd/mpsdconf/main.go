@@ -4,6 +4,7 @@
 //	mpsdconf run       [--target URL --config FILE | --emulator-token-key KEY] [--report-dir DIR] ...
 //	mpsdconf emulate   [--listen ADDR] [--token-key KEY] [--config FILE] [--fault NAME]...
 //	mpsdconf list      [--format text|json|yaml] [--profile P] [--label-filter EXPR]
+//	mpsdconf selftest  [--report-dir DIR] [--parallel N] [--fault NAME]...
 //	mpsdconf validate  --schema NAME FILE...
 //	mpsdconf version
 package main
@@ -26,6 +27,7 @@ Usage:
   mpsdconf run       run the conformance suites (against the embedded emulator unless --target)
   mpsdconf emulate   serve the reference emulator
   mpsdconf list      list the catalog's rules with their evidence, statement and specs
+  mpsdconf selftest  prove every spec can fail: run the suite against each emulator fault
   mpsdconf validate  validate JSON files against a schema
   mpsdconf version   print the harness version
 
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdValidate(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout, stderr)
+	case "selftest":
+		return cmdSelfTest(ctx, args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

@@ -167,6 +167,21 @@ func TestListAgreesWithTheCatalog(t *testing.T) {
 	}
 }
 
+func TestSelfTestKillsAFault(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	out, err := exec.Command(bin, "selftest", "--report-dir", dir, "--fault", "allow-private-query-for-users").CombinedOutput()
+	if err != nil {
+		t.Fatalf("selftest: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "1 of 1 faults killed, baseline clean") {
+		t.Errorf("kill matrix output:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "selftest.json")); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestTwoProcessRun starts `mpsdconf emulate --token-key K` in one process and runs the suite
 // against it from another with `--emulator-token-key K`, as a user would.
 func TestTwoProcessRun(t *testing.T) {

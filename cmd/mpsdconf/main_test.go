@@ -182,6 +182,55 @@ func TestSelfTestKillsAFault(t *testing.T) {
 	}
 }
 
+// TestAlternateWorldPasses shows the suite has no hidden coupling to the built-in world: an
+// emulator configured with other SCID, templates, identities, title, social graph and contract
+// version passes the same suite, embedded and as a separate process.
+func TestAlternateWorldPasses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped in -short mode")
+	}
+	bin := buildBinary(t)
+	world := filepath.Join("..", "..", "examples", "alternate-world.yaml")
+	out, err := exec.Command(bin, "run", "--config", world, "--report-dir", t.TempDir(), "--no-color").CombinedOutput()
+	if err != nil {
+		t.Fatalf("embedded emulator with the alternate world: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	url, stop := startEmulatorProcess(t, ctx, bin, "alt-key", "--config", world)
+	defer stop()
+	out, err = exec.CommandContext(ctx, bin, "run", "--target", url, "--config", world, "--emulator-token-key", "alt-key",
+		"--report-dir", t.TempDir(), "--no-color").CombinedOutput()
+	if err != nil {
+		t.Fatalf("separate emulator with the alternate world: %v\n%s", err, out)
+	}
+}
+
+// startEmulatorProcess starts `mpsdconf emulate` on a free port and returns its URL.
+func startEmulatorProcess(t *testing.T, ctx context.Context, bin, key string, extra ...string) (url string, stop func()) {
+	t.Helper()
+	emu := exec.CommandContext(ctx, bin, append([]string{"emulate", "--listen", "127.0.0.1:0", "--token-key", key}, extra...)...)
+	stdout, err := emu.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop = func() { _ = emu.Process.Kill(); _ = emu.Wait() }
+	first, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		t.Fatalf("reading the emulator's first line: %v", err)
+	}
+	url, ok := strings.CutPrefix(strings.TrimSpace(first), "listening on ")
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		stop()
+		t.Fatalf("first line %q is not 'listening on http://HOST:PORT'", first)
+	}
+	return url, stop
+}
+
 // TestTwoProcessRun starts `mpsdconf emulate --token-key K` in one process and runs the suite
 // against it from another with `--emulator-token-key K`, as a user would.
 func TestTwoProcessRun(t *testing.T) {
@@ -192,23 +241,8 @@ func TestTwoProcessRun(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	const key = "two-process-test-key"
-	emu := exec.CommandContext(ctx, bin, "emulate", "--listen", "127.0.0.1:0", "--token-key", key)
-	stdout, err := emu.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = emu.Process.Kill(); _ = emu.Wait() }()
-	first, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the emulator's first line: %v", err)
-	}
-	url, ok := strings.CutPrefix(strings.TrimSpace(first), "listening on ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Fatalf("first line %q is not 'listening on http://HOST:PORT'", first)
-	}
+	url, stop := startEmulatorProcess(t, ctx, bin, key)
+	defer stop()
 	reports := t.TempDir()
 	runCmd := exec.CommandContext(ctx, bin, "run", "--target", url, "--emulator-token-key", key, "--report-dir", reports, "--no-color")
 	out, err := runCmd.CombinedOutput()

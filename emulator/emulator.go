@@ -11,6 +11,8 @@
 package emulator
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -261,7 +263,7 @@ var routes = buildRoutes([]route{
 		http.MethodGet: (*Emulator).getHandleSession,
 		http.MethodPut: (*Emulator).putHandleSession,
 	}},
-	{pattern: []string{"serviceconfigs", "{}", "sessiontemplates", "{}", "sessions", "{}"}, methods: map[string]handlerFunc{
+	{pattern: []string{"serviceconfigs", "{}", "sessionTemplates", "{}", "sessions", "{}"}, methods: map[string]handlerFunc{
 		http.MethodGet: (*Emulator).getSession,
 		http.MethodPut: (*Emulator).putSession,
 	}},
@@ -281,8 +283,10 @@ func buildRoutes(rs []route) []route {
 	return rs
 }
 
-// match finds the route for path. It returns nil when no route has the path's shape.
-func match(path string) (*route, []string) {
+// match finds the route for path. It returns nil when no route has the path's shape. Literals
+// are matched case-insensitively unless exactCase is set (a fault: see
+// faultCaseSensitivePathLiterals), when they must be spelt as in the pattern.
+func match(path string, exactCase bool) (*route, []string) {
 	if !strings.HasPrefix(path, "/") {
 		return nil, nil
 	}
@@ -301,7 +305,7 @@ func match(path string) (*route, []string) {
 					ok = false
 				}
 				params = append(params, segs[j])
-			case !strings.EqualFold(p, segs[j]):
+			case exactCase && p != segs[j], !strings.EqualFold(p, segs[j]):
 				ok = false
 			}
 			if !ok {
@@ -317,21 +321,39 @@ func match(path string) (*route, []string) {
 
 // serve is the request pipeline: auth, contract version, routing, body limit, handler.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
-	claims, err := xbltoken.Parse(e.tokenKey, r.Header.Get("Authorization"), e.now())
+	auth := r.Header.Get("Authorization")
+	claims, err := xbltoken.Parse(e.tokenKey, auth, e.now())
+	switch {
+	case err == nil:
+	case errors.Is(err, xbltoken.ErrMissing) && e.fault(faultAcceptMissingAuthorization):
+		err = nil // served as an anonymous caller (zero claims)
+	case errors.Is(err, xbltoken.ErrMalformed) && e.fault(faultMalformedAuthorization400):
+		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())
+		return
+	case errors.Is(err, xbltoken.ErrSignature) && e.fault(faultAcceptForgedToken):
+		claims, err = unverifiedClaims(auth)
+	}
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", xbltoken.Scheme)
 		writeError(w, http.StatusUnauthorized, "unauthorized: "+err.Error())
 		return
 	}
 	cv, err := contractVersion(r.Header)
+	if err == nil && cv == 104 && e.fault(faultRejectContractVersion104) {
+		err = errors.New("missing or unsupported X-Xbl-Contract-Version header: 104 is not supported (supported: 105, 107)")
+	}
 	if err != nil {
 		if !e.fault(faultSkipContractVersionCheck) {
-			writeError(w, http.StatusBadRequest, err.Error())
+			status := http.StatusBadRequest
+			if e.fault(faultContractVersionError406) {
+				status = http.StatusNotAcceptable
+			}
+			writeError(w, status, err.Error())
 			return
 		}
 		cv = lenientContractVersion
 	}
-	rt, params := match(r.URL.Path)
+	rt, params := match(r.URL.Path, e.fault(faultCaseSensitivePathLiterals))
 	if rt == nil {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
 		return
@@ -352,13 +374,44 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			mt, _, err := mime.ParseMediaType(ct)
 			if err != nil || mt != "application/json" {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("Content-Type %q is not supported; request bodies must be application/json", ct))
+				status := http.StatusBadRequest
+				if e.fault(faultUnsupportedContentType415) {
+					status = http.StatusUnsupportedMediaType
+				}
+				writeError(w, status, fmt.Sprintf("Content-Type %q is not supported; request bodies must be application/json", ct))
+				return
+			}
+			if e.fault(faultRejectJSONWithoutCharset) && ct != "application/json; charset=utf-8" {
+				writeError(w, http.StatusBadRequest, fmt.Sprintf("Content-Type %q is not supported; request bodies must be application/json; charset=utf-8", ct))
 				return
 			}
 		}
 		c.body = body
 	}
-	h(e, c).write(w)
+	rp := h(e, c)
+	if e.fault(faultJSONServedAsTextPlain) && !rp.text && rp.body != nil {
+		rp = rp.with("Content-Type", contentTypeText)
+	}
+	if e.fault(faultEmpty403Body) && rp.text && rp.status == http.StatusForbidden {
+		rp = emptyReply(http.StatusForbidden)
+	}
+	rp.write(w)
+}
+
+// unverifiedClaims decodes the claims of an emulator token without checking its signature.
+// Only the accept-forged-token fault uses it.
+func unverifiedClaims(header string) (xbltoken.Claims, error) {
+	_, token, _ := strings.Cut(strings.TrimSpace(header), ";")
+	payload, _, _ := strings.Cut(strings.TrimPrefix(token, "mpsdemu.v1."), ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return xbltoken.Claims{}, xbltoken.ErrSignature
+	}
+	var c xbltoken.Claims
+	if err := json.Unmarshal(raw, &c); err != nil || c.Validate() != nil {
+		return xbltoken.Claims{}, xbltoken.ErrSignature
+	}
+	return c, nil
 }
 
 // readBody reads the request body within the configured limit. A non-zero status is an error.

@@ -23,3 +23,16 @@ func TestEveryFaultNamesACatalogRule(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCatalogRuleHasAFault: the self-test can prove every rule's specs notice a defect.
+func TestEveryCatalogRuleHasAFault(t *testing.T) {
+	covered := map[string]bool{}
+	for _, f := range Faults() {
+		covered[f.Rule] = true
+	}
+	for _, id := range catalog.Default().IDs() {
+		if !covered[id] {
+			t.Errorf("catalog rule %s has no fault", id)
+		}
+	}
+}

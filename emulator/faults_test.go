@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestFaultCatalog(t *testing.T) {
@@ -18,8 +21,30 @@ func TestFaultCatalog(t *testing.T) {
 		got[f.Name] = f.Rule
 	}
 	want := map[string]string{
-		"skip-contract-version-check":   "HDR-CV-INVALID-4XX",
-		"allow-private-query-for-users": "HQ-PRIVATE-403",
+		"skip-contract-version-check":       "HDR-CV-INVALID-4XX",
+		"allow-private-query-for-users":     "HQ-PRIVATE-403",
+		"accept-missing-authorization":      "AUTH-MISSING-401",
+		"accept-forged-token":               "AUTH-FORGED-401",
+		"activity-answers-200":              "HC-ACTIVITY-201",
+		"drop-handle-content-location":      "HC-ACTIVITY-LOCATION",
+		"no-changenumber-bump":              "HC-CHANGENUMBER-BUMP",
+		"malformed-json-500":                "HC-INVALID-BODY-400",
+		"skip-activity-replacement":         "HC-ACTIVITY-REPLACE-SESSION",
+		"invite-ignores-owners":             "HC-INVITE-NONOWNER-403",
+		"forget-to-delete-handle":           "HD-2XX",
+		"closed-session-writable-by-invite": "HSP-INVITE-CLOSED-403",
+		"ignore-if-match":                   "SP-IF-MATCH-412",
+	}
+	// Names are kebab-case and say what the emulator does wrong; rules are unique.
+	rules := map[string]string{}
+	for _, f := range Faults() {
+		if !kebabCase(f.Name) {
+			t.Errorf("fault name %q is not kebab-case", f.Name)
+		}
+		if other, dup := rules[f.Rule]; dup {
+			t.Errorf("faults %s and %s both break %s", other, f.Name, f.Rule)
+		}
+		rules[f.Rule] = f.Name
 	}
 	for name, rule := range want {
 		if got[name] != rule {
@@ -81,5 +106,44 @@ func TestFaultsBreakExactlyTheirRule(t *testing.T) {
 	wantStatus(t, w, http.StatusCreated)
 	if num(decode(t, w)["contractVersion"]) != 107 {
 		t.Errorf("contractVersion %v", decode(t, w)["contractVersion"])
+	}
+}
+
+func kebabCase(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && s[i-1] != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Every fault can be switched on, and a faulted emulator still serves an ordinary session,
+// handle and query round trip without a 500 (only the *-500 faults answer 500, and only to
+// malformed JSON).
+func TestEveryFaultServesOrdinaryRequests(t *testing.T) {
+	t.Parallel()
+	for _, f := range Faults() {
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *Config) { c.Faults = []string{f.Name} })
+			name := uniqueName("fault")
+			for _, w := range []*httptest.ResponseRecorder{
+				h.do(http.MethodPut, h.sessionPath(name), "user1", h.joinBody("user1")),
+				h.do(http.MethodGet, h.sessionPath(name), "user1", nil),
+				h.do(http.MethodPost, "/handles", "user1", h.activityBody(name)),
+				h.do(http.MethodPost, "/handles", "user1", h.inviteBody(name, "user2")),
+				h.do(http.MethodPost, "/handles/query", "user1", h.xuidsQuery("user1")),
+				h.do(http.MethodGet, "/handles/"+uuid.NewString(), "user1", nil),
+			} {
+				if w.Code >= 500 {
+					t.Errorf("fault %s: ordinary request answered %d: %s", f.Name, w.Code, w.Body)
+				}
+			}
+		})
 	}
 }

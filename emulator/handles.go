@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,8 +64,9 @@ type parsedHandle struct {
 	doc     map[string]any
 }
 
-// parseHandleRequest validates a POST /handles body; every 400 is found here.
-func parseHandleRequest(body []byte) (*parsedHandle, error) {
+// parseHandleRequest validates a POST /handles body; every 400 is found here. When an invite's
+// own fields are invalid, the partly parsed handle is returned with the error.
+func (e *Emulator) parseHandleRequest(body []byte) (*parsedHandle, error) {
 	m, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -92,10 +94,13 @@ func parseHandleRequest(body []byte) (*parsedHandle, error) {
 	p := &parsedHandle{typ: typ, ref: ref, doc: map[string]any{"version": 1, "type": typ, "sessionRef": ref.doc()}}
 	switch typ {
 	case handleInvite:
-		if err := p.parseInvite(m); err != nil {
-			return nil, err
+		if err := p.parseInvite(m, e.fault(faultAcceptLongInviteContext)); err != nil {
+			return p, err
 		}
 	case handleTransfer:
+		if _, ok := m["originSessionRef"]; !ok && e.fault(faultTransferOriginOptional) {
+			break
+		}
 		if p.origin, err = parseRef(m, "originSessionRef"); err != nil {
 			return nil, err
 		}
@@ -109,14 +114,17 @@ func parseHandleRequest(body []byte) (*parsedHandle, error) {
 			if err := validateSearchAttributes(sa); err != nil {
 				return nil, err
 			}
-			p.doc["searchAttributes"] = copyMap(sa)
+			if !e.fault(faultSearchDropsAttributes) {
+				p.doc["searchAttributes"] = copyMap(sa)
+			}
 		}
 	}
 	return p, nil
 }
 
-// parseInvite validates invitedXuid and inviteAttributes.
-func (p *parsedHandle) parseInvite(m map[string]any) error {
+// parseInvite validates invitedXuid and inviteAttributes; skipContextLimit is the
+// accept-long-invite-context fault.
+func (p *parsedHandle) parseInvite(m map[string]any, skipContextLimit bool) error {
 	invited, err := reqString(m, "", "invitedXuid")
 	if err != nil {
 		return err
@@ -147,7 +155,7 @@ func (p *parsedHandle) parseInvite(m map[string]any) error {
 		}
 	}
 	if ctx, ok := out["context"].(string); ok {
-		if n := len(url.QueryEscape(ctx)); n > maxInviteContext {
+		if n := len(url.QueryEscape(ctx)); n > maxInviteContext && !skipContextLimit {
 			return badRequest("inviteAttributes.context is %d characters once URI-encoded; at most %d are allowed", n, maxInviteContext)
 		}
 	}
@@ -197,14 +205,20 @@ func validateSearchAttributes(sa map[string]any) error {
 
 // postHandle is POST /handles.
 func (e *Emulator) postHandle(c *call) reply {
-	p, err := parseHandleRequest(c.body)
+	p, err := e.parseHandleRequest(c.body)
 	if err != nil {
+		if e.fault(faultMalformedJSON500) && !json.Valid(c.body) {
+			return errorReply(fmt.Errorf("decode handle request: %v", err))
+		}
+		if e.fault(faultInvalidInvite422) && p != nil && p.typ == handleInvite {
+			return errorReply(errorf(http.StatusUnprocessableEntity, "%v", err))
+		}
 		return errorReply(err)
 	}
-	if _, err := e.lookupTemplate(p.ref.scid, p.ref.template); err != nil {
+	if _, err := e.lookupTemplate(p.ref.scid, p.ref.template); err != nil && !e.fault(faultHandlesSkipTemplateCheck) {
 		return errorReply(err)
 	}
-	if p.typ == handleTransfer {
+	if p.typ == handleTransfer && p.origin.scid != "" {
 		if _, err := e.lookupTemplate(p.origin.scid, p.origin.template); err != nil {
 			return errorReply(err)
 		}
@@ -219,15 +233,29 @@ func (e *Emulator) postHandle(c *call) reply {
 		if !c.isUser() {
 			return errorReply(forbidden("server principals cannot own activities; an activity handle needs a user principal"))
 		}
-		if s == nil {
-			return errorReply(forbidden("session %s does not exist; the caller must be a member of the session to set an activity", p.ref.name))
+		if s != nil {
+			owner = s.findMember(c.xuid())
 		}
-		if owner = s.findMember(c.xuid()); owner == nil || owner.reserved {
-			return errorReply(forbidden("the caller is not a member of session %s; join it before setting an activity", p.ref.name))
+		if owner == nil || owner.reserved {
+			if e.fault(faultActivitySkipsMembershipCheck) {
+				owner = nil
+				break
+			}
+			status := http.StatusForbidden
+			if e.fault(faultActivityNonMember404) {
+				status = http.StatusNotFound
+			}
+			if s == nil {
+				return errorReply(errorf(status, "session %s does not exist; the caller must be a member of the session to set an activity", p.ref.name))
+			}
+			return errorReply(errorf(status, "the caller is not a member of session %s; join it before setting an activity", p.ref.name))
 		}
 	case handleInvite:
-		if s != nil && s.hasOwners() && !c.isServer() && !s.allowNonOwnerInvites() && !s.isOwner(c.xuid()) {
+		if s != nil && s.hasOwners() && !c.isServer() && !s.allowNonOwnerInvites() && !s.isOwner(c.xuid()) && !e.fault(faultInviteIgnoresOwners) {
 			return errorReply(forbidden("only session owners may send invites (constants.system.ownershipPolicies.allowNonOwnerInviteHandles is not true)"))
+		}
+		if s != nil && s.closed() && e.fault(faultInviteRefusesClosedSession) {
+			return errorReply(forbidden("session %s is closed; no invites can be sent", p.ref.name))
 		}
 	}
 	now := e.now()
@@ -242,20 +270,27 @@ func (e *Emulator) postHandle(c *call) reply {
 	switch p.typ {
 	case handleActivity:
 		h.titleID = c.claims.TitleID
-		for _, old := range st.sortedHandles() {
-			if old.typ == handleActivity && old.creator == h.creator && old.titleID == h.titleID &&
-				strings.EqualFold(old.ref.scid, h.ref.scid) {
-				st.removeHandle(old.id)
+		if !e.fault(faultSkipActivityReplacement) {
+			perSession := e.fault(faultActivityReplacementPerSession)
+			for _, old := range st.sortedHandles() {
+				if old.typ == handleActivity && old.creator == h.creator && old.titleID == h.titleID &&
+					strings.EqualFold(old.ref.scid, h.ref.scid) && (!perSession || old.ref.key() == h.ref.key()) {
+					st.removeHandle(old.id)
+				}
+			}
+			if owner != nil && owner.activity != "" {
+				st.removeHandle(owner.activity)
 			}
 		}
-		if owner.activity != "" {
-			st.removeHandle(owner.activity)
+		if owner != nil { // nil only with the activity-skips-membership-check fault
+			owner.activity = h.id
 		}
-		owner.activity = h.id
 		h.doc["titleId"] = h.titleID
 		h.doc["ownerXuid"] = h.creator
-		if ip, ok := s.constantsSystem()["inviteProtocol"].(string); ok {
-			h.doc["inviteProtocol"] = ip
+		if s != nil {
+			if ip, ok := s.constantsSystem()["inviteProtocol"].(string); ok {
+				h.doc["inviteProtocol"] = ip
+			}
 		}
 	case handleInvite:
 		h.invited = p.invited
@@ -263,7 +298,13 @@ func (e *Emulator) postHandle(c *call) reply {
 		if c.xuid() != "" {
 			h.doc["senderXuid"] = c.xuid()
 		}
-		h.doc["expiration"] = timestamp(h.expires)
+		if !e.fault(faultInviteWithoutExpiration) {
+			h.doc["expiration"] = timestamp(h.expires)
+		}
+	case handleTransfer:
+		if e.fault(faultTransferDropsOrigin) {
+			delete(h.doc, "originSessionRef")
+		}
 	case handleSearch:
 		for _, old := range st.sortedHandles() {
 			if old.typ == handleSearch && old.ref.key() == h.ref.key() {
@@ -275,16 +316,26 @@ func (e *Emulator) postHandle(c *call) reply {
 		}
 	}
 	h.doc["id"] = h.id
-	h.doc["createTime"] = timestamp(now)
+	if !(h.typ == handleActivity && e.fault(faultActivityWithoutCreateTime)) {
+		h.doc["createTime"] = timestamp(now)
+	}
 	st.handles[h.id] = h
-	if s != nil {
+	if s != nil && !e.fault(faultNoChangeNumberBump) {
 		s.changeNumber++
 	}
+	status := http.StatusCreated
+	if h.typ == handleActivity && e.fault(faultActivityAnswers200) {
+		status = http.StatusOK
+	}
 	loc := "/handles/" + h.id
-	return jsonReply(http.StatusCreated, h.doc).
+	rp := jsonReply(status, h.doc).
 		with("Location", loc).
 		with("Content-Location", loc).
 		with("Cache-Control", cacheNoStore)
+	if e.fault(faultDropHandleContentLocation) {
+		rp.header.Del("Content-Location")
+	}
+	return rp
 }
 
 // handleNotFound is the 404 for an unknown, malformed, deleted or expired handle id.
@@ -297,11 +348,23 @@ func (e *Emulator) getHandle(c *call) reply {
 	st := e.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if e.fault(faultNonGUIDHandleID400) && !isGUID(c.params[0]) {
+		return errorReply(badRequest("handle id %q is not a GUID", c.params[0]))
+	}
 	h := st.lookupHandle(c.params[0], e.now())
 	if h == nil {
 		return handleNotFound(c.params[0])
 	}
-	return jsonReply(http.StatusOK, h.doc).with("Cache-Control", cacheNoStore)
+	doc := h.doc
+	if e.fault(faultHandleGetLowercasesSessionRef) {
+		doc = copyMap(h.doc)
+		doc["sessionRef"] = sessionRef{strings.ToLower(h.ref.scid), strings.ToLower(h.ref.template), strings.ToLower(h.ref.name)}.doc()
+	}
+	rp := jsonReply(http.StatusOK, doc).with("Cache-Control", cacheNoStore)
+	if e.fault(faultHandleGetTextPlain) {
+		rp = rp.with("Content-Type", contentTypeText)
+	}
+	return rp
 }
 
 // deleteHandle is DELETE /handles/{id}: the owner (for invites the sender or the invitee) or
@@ -312,14 +375,23 @@ func (e *Emulator) deleteHandle(c *call) reply {
 	defer st.mu.Unlock()
 	h := st.lookupHandle(c.params[0], e.now())
 	if h == nil {
+		if e.fault(faultDeleteUnknownHandle204) {
+			return emptyReply(http.StatusNoContent)
+		}
 		return handleNotFound(c.params[0])
 	}
 	x := c.xuid()
 	allowed := c.isServer() || (x != "" && (h.creator == x || (h.typ == handleInvite && h.invited == x)))
-	if !allowed {
+	if !allowed && !e.fault(faultDeleteIgnoresOwner) {
 		return errorReply(forbidden("only the handle's owner or a server principal may delete handle %s", h.id))
 	}
+	if e.fault(faultForgetToDeleteHandle) {
+		return emptyReply(http.StatusNoContent)
+	}
 	st.removeHandle(h.id)
+	if e.fault(faultDeleteAnswers200) {
+		return jsonReply(http.StatusOK, h.doc)
+	}
 	return emptyReply(http.StatusNoContent)
 }
 
@@ -330,21 +402,50 @@ func (e *Emulator) getHandleSession(c *call) reply {
 	defer st.mu.Unlock()
 	h := st.lookupHandle(c.params[0], e.now())
 	if h == nil {
+		if e.fault(faultHandleSessionUnknown204) {
+			return emptyReply(http.StatusNoContent)
+		}
 		return handleNotFound(c.params[0])
 	}
-	return e.readSession(c, h.ref, h)
+	if e.fault(faultHandleSessionReturnsHandle) {
+		return jsonReply(http.StatusOK, h.doc).with("Cache-Control", cacheNoStore)
+	}
+	if e.fault(faultHandleSessionMissing404) && st.sessions[h.ref.key()] == nil {
+		return errorReply(notFound("the session of handle %s does not exist", h.id))
+	}
+	rp := e.readSession(c, h.ref, h)
+	if e.fault(faultHandleSessionDropsContentLocation) {
+		rp.header.Del("Content-Location")
+	}
+	if e.fault(faultHandleSessionDropsETag) {
+		rp.header.Del("ETag")
+	}
+	return rp
 }
 
 // putHandleSession is PUT /handles/{id}/session: a session PUT on the handle's session,
 // with the handle's grants (an invite lets its invitee join).
 func (e *Emulator) putHandleSession(c *call) reply {
-	req, perr := parseSessionRequest(c.body)
+	req, perr := e.parseSessionRequest(c.body)
 	st := e.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	h := st.lookupHandle(c.params[0], e.now())
 	if h == nil {
+		if e.fault(faultHandlePutUnknown403) {
+			return errorReply(forbidden("the caller has no access to handle %s", c.params[0]))
+		}
 		return handleNotFound(c.params[0])
 	}
-	return e.writeSession(c, h.ref, h, req, perr)
+	if perr != nil && e.fault(faultHandlePutMalformedJSON500) && !json.Valid(c.body) {
+		return errorReply(fmt.Errorf("decode session request: %v", perr))
+	}
+	rp := e.writeSession(c, h.ref, h, req, perr)
+	switch {
+	case rp.status == http.StatusOK && e.fault(faultHandleUpdateAnswers201):
+		rp.status = http.StatusCreated
+	case rp.status == http.StatusCreated && e.fault(faultHandleCreateAnswers200):
+		rp.status = http.StatusOK
+	}
+	return rp
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -31,7 +32,7 @@ type queryParams struct {
 var includeValues = map[string]bool{"relatedInfo": true, "customProperties": true, "roleInfo": true, "session": true}
 
 // parseQueryParams validates the query string of POST /handles/query for contract cv.
-func parseQueryParams(raw string, cv int) (*queryParams, error) {
+func (e *Emulator) parseQueryParams(raw string, cv int) (*queryParams, error) {
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, badRequest("query string is malformed: %v", err)
@@ -52,8 +53,15 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 		return nil, err
 	} else if ok {
 		n, err := strconv.Atoi(v)
-		if err != nil || !isDigits(v) || n > maxQueryResults {
+		switch {
+		case err != nil && e.fault(faultNonNumericTakeIgnored):
+			n = maxQueryResults
+		case n > maxQueryResults && isDigits(v) && e.fault(faultClampTakeTo100):
+			n = maxQueryResults
+		case err != nil || !isDigits(v) || n > maxQueryResults:
 			return nil, badRequest("take %q must be an integer from 0 to %d", v, maxQueryResults)
+		case n == maxQueryResults && e.fault(faultTake100Rejected):
+			return nil, badRequest("take %q must be an integer from 0 to %d", v, maxQueryResults-1)
 		}
 		q.take = n
 	}
@@ -61,8 +69,17 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 		return nil, err
 	} else if ok {
 		limit := int64(cv % 100)
+		if e.fault(faultVersionLimitIgnored) {
+			limit = math.MaxInt64
+		}
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || !isDigits(v) || n > limit {
+		switch {
+		case err == nil && n < 0 && e.fault(faultNegativeVersionAccepted):
+		case err != nil || !isDigits(v):
+			return nil, badRequest("version %q must be an integer from 0 to %d (the contract version %d mod 100)", v, limit, cv)
+		case n > limit && e.fault(faultVersionAboveLimit406):
+			return nil, errorf(http.StatusNotAcceptable, "version %q is above %d (the contract version %d mod 100)", v, limit, cv)
+		case n > limit:
 			return nil, badRequest("version %q must be an integer from 0 to %d (the contract version %d mod 100)", v, limit, cv)
 		}
 		q.hasVersion, q.version = true, n
@@ -77,6 +94,12 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 		}
 		if !ok {
 			continue
+		}
+		if e.fault(faultLenientBooleanParameters) {
+			if bv, err := strconv.ParseBool(v); err == nil {
+				*b.dst = bv
+				continue
+			}
 		}
 		switch v {
 		case "true":
@@ -93,9 +116,16 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 		switch v {
 		case "open", "visible", "private", "full":
 		default:
+			if e.fault(faultUnknownVisibilityIgnored) {
+				v = ""
+				break
+			}
 			return nil, badRequest("visibility %q must be one of open, visible, private, full", v)
 		}
-		if v == "private" && !q.private {
+		if v == "private" && !q.private && !e.fault(faultPrivateVisibilityWithoutPrivateFlag) {
+			if e.fault(faultPrivateVisibility403) {
+				return nil, forbidden("visibility=private requires private=true")
+			}
 			return nil, badRequest("visibility=private requires private=true")
 		}
 		q.visibility = v
@@ -103,7 +133,7 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 	if v, ok, err := single("xuid"); err != nil {
 		return nil, err
 	} else if ok {
-		if !fixtures.IsDecimalUint(v, 64) {
+		if !fixtures.IsDecimalUint(v, 64) && !(e.fault(faultXuidOverflowAccepted) && isDigits(v)) {
 			return nil, badRequest("xuid %q is not a decimal XUID", v)
 		}
 		q.xuid = v
@@ -111,17 +141,27 @@ func parseQueryParams(raw string, cv int) (*queryParams, error) {
 	if v, ok, err := single("keyword"); err != nil {
 		return nil, err
 	} else if ok {
-		if v == "" {
+		switch {
+		case v == "" && e.fault(faultEmptyKeywordIgnored):
+		case v == "":
 			return nil, badRequest("keyword must not be empty")
+		default:
+			q.keyword, q.hasKeyword = v, true
 		}
-		q.keyword, q.hasKeyword = v, true
 	}
 	if v, ok, err := single("include"); err != nil {
 		return nil, err
 	} else if ok {
-		for _, item := range strings.Split(v, ",") {
+		items := strings.Split(v, ",")
+		if e.fault(faultIncludeSingleItemOnly) {
+			items = []string{v}
+		}
+		for _, item := range items {
 			item = strings.TrimSpace(item)
 			if !includeValues[item] {
+				if e.fault(faultUnknownIncludeIgnored) {
+					continue
+				}
 				return nil, badRequest("include item %q is not one of relatedInfo, customProperties, roleInfo, session", item)
 			}
 			q.include[item] = true
@@ -139,7 +179,7 @@ type handleQuery struct {
 }
 
 // parseQueryBody validates the body; people monikers are resolved through graph.
-func parseQueryBody(body []byte, graph map[string]map[string][]string) (*handleQuery, error) {
+func (e *Emulator) parseQueryBody(body []byte, graph map[string]map[string][]string) (*handleQuery, error) {
 	m, err := decodeObject(body)
 	if err != nil {
 		return nil, err
@@ -182,7 +222,7 @@ func parseQueryBody(body []byte, graph map[string]map[string][]string) (*handleQ
 	}
 	_, hasPeople := owners["people"]
 	_, hasXuids := owners["xuids"]
-	if hasPeople == hasXuids {
+	if hasPeople == hasXuids && !(hasPeople && e.fault(faultAcceptBothOwnerForms)) {
 		return nil, badRequest("owners must have exactly one of people or xuids")
 	}
 	q.owners = map[string]bool{}
@@ -206,6 +246,10 @@ func parseQueryBody(body []byte, graph map[string]map[string][]string) (*handleQ
 		if !fixtures.IsDecimalUint(mx, 64) {
 			return nil, badRequest("owners.people.monikerXuid %q is not a decimal XUID", mx)
 		}
+		if e.fault(faultPeopleQueryReturnsSelf) {
+			q.owners[mx] = true
+			return q, nil
+		}
 		for _, x := range graph[mx][moniker] {
 			q.owners[x] = true
 		}
@@ -228,16 +272,23 @@ func parseQueryBody(body []byte, graph map[string]map[string][]string) (*handleQ
 // queryHandles is POST /handles/query: query string (400s), then the private/reservations
 // rule (403), then the body (400s).
 func (e *Emulator) queryHandles(c *call) reply {
-	qp, err := parseQueryParams(c.r.URL.RawQuery, c.cv)
+	qp, err := e.parseQueryParams(c.r.URL.RawQuery, c.cv)
 	if err != nil {
 		return errorReply(err)
 	}
-	if (qp.private || qp.reservations) && !c.isServer() && (qp.xuid == "" || qp.xuid != c.xuid()) {
-		if !e.fault(faultAllowPrivateQueryForUsers) {
+	if qp.private || qp.reservations {
+		exempt := c.isServer() || (qp.xuid != "" && qp.xuid == c.xuid())
+		switch {
+		case e.fault(faultPrivateQueryServerOnly):
+			exempt = c.isServer()
+		case e.fault(faultPrivateQueryForbidsServers):
+			exempt = qp.xuid != "" && qp.xuid == c.xuid()
+		}
+		if !exempt && !e.fault(faultAllowPrivateQueryForUsers) {
 			return errorReply(forbidden("private=true and reservations=true need a server principal or the caller's own XUID in the xuid parameter"))
 		}
 	}
-	hq, err := parseQueryBody(c.body, e.social)
+	hq, err := e.parseQueryBody(c.body, e.social)
 	if err != nil {
 		return errorReply(err)
 	}
@@ -245,48 +296,66 @@ func (e *Emulator) queryHandles(c *call) reply {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	results := make([]any, 0)
+	limit := qp.take
+	if e.fault(faultTakePlusOne) {
+		limit++
+	}
 	for _, h := range st.sortedHandles() {
-		if len(results) >= qp.take {
+		if len(results) >= limit {
 			break
 		}
 		if h.typ != hq.typ || !strings.EqualFold(h.ref.scid, hq.scid) {
 			continue
 		}
-		if hq.typ == handleActivity && !hq.owners[h.creator] {
+		if (hq.typ == handleActivity || e.fault(faultSearchQueryAppliesOwnerFilter)) && !hq.owners[h.creator] && !e.fault(faultQueryIgnoresOwners) {
+			continue
+		}
+		if hq.typ == handleActivity && h.creator == c.xuid() && e.fault(faultOwnersXuidsSkipCaller) {
 			continue
 		}
 		if hq.typ == handleSearch && !strings.EqualFold(h.ref.template, hq.template) {
 			continue
 		}
 		s := st.sessions[h.ref.key()]
-		if !qp.matches(s) {
+		if !e.matches(qp, s) {
 			continue
 		}
 		doc := copyMap(h.doc)
-		if qp.include["relatedInfo"] && s != nil {
-			doc["relatedInfo"] = relatedInfo(s, h.typ == handleSearch)
+		if (qp.include["relatedInfo"] || e.fault(faultAlwaysIncludeRelatedInfo)) && s != nil {
+			ri := relatedInfo(s, h.typ == handleSearch)
+			if e.fault(faultRelatedInfoOmitsFalseClosed) && !s.closed() {
+				delete(ri, "closed")
+			}
+			doc["relatedInfo"] = ri
 		}
 		if qp.include["customProperties"] {
 			custom := map[string]any{}
 			if s != nil {
-				custom = copyMap(subObject(s.properties, "custom"))
+				from := s.properties
+				if e.fault(faultCustomPropertiesFromConstants) {
+					from = s.constants
+				}
+				custom = copyMap(subObject(from, "custom"))
 			}
 			doc["customProperties"] = custom
 		}
 		results = append(results, doc)
+		if e.fault(faultDuplicateQueryResults) {
+			results = append(results, doc)
+		}
 	}
 	return jsonReply(http.StatusOK, map[string]any{"results": results}).with("Cache-Control", cacheNoStore)
 }
 
-// matches applies the query-string filters to a handle's session (nil when it is gone).
-func (q *queryParams) matches(s *session) bool {
+// matches applies the query-string filters q to a handle's session (nil when it is gone).
+func (e *Emulator) matches(q *queryParams, s *session) bool {
 	if s == nil {
 		return !q.hasKeyword && q.xuid == "" && q.visibility == "" && !q.hasVersion
 	}
-	if s.visibility() == "private" && !q.private {
+	if s.visibility() == "private" && !q.private && !e.fault(faultPrivateSessionsAlwaysListed) {
 		return false
 	}
-	if q.hasKeyword {
+	if q.hasKeyword && !e.fault(faultKeywordFilterIgnored) {
 		found := false
 		for _, k := range s.keywords() {
 			if strings.EqualFold(k, q.keyword) {
@@ -298,33 +367,40 @@ func (q *queryParams) matches(s *session) bool {
 			return false
 		}
 	}
-	if q.xuid != "" {
+	if q.xuid != "" && !e.fault(faultXuidFilterIgnored) {
 		m := s.findMember(q.xuid)
 		switch {
 		case m == nil:
 			return false
 		case m.reserved:
-			if !q.reservations {
+			if !q.reservations || e.fault(faultIgnoreReservationsParameter) {
 				return false
 			}
 		case !m.active():
-			if !q.inactive {
+			if !q.inactive || e.fault(faultIgnoreInactiveParameter) {
 				return false
 			}
 		}
 	}
-	switch q.visibility {
+	visibility := q.visibility
+	if e.fault(faultVisibilityFilterIgnored) {
+		visibility = ""
+	}
+	switch visibility {
 	case "":
 	case "full":
 		if len(s.members) < s.maxMembers() {
 			return false
 		}
 	default:
-		if s.visibility() != q.visibility {
+		if s.visibility() != visibility {
 			return false
 		}
 	}
 	if q.hasVersion && s.version() > q.version {
+		return false
+	}
+	if q.hasVersion && s.version() == q.version && e.fault(faultVersionFilterExclusive) {
 		return false
 	}
 	return true

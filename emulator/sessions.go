@@ -56,12 +56,12 @@ type sessionRequest struct {
 }
 
 // parseSessionRequest validates a session PUT body.
-func parseSessionRequest(body []byte) (*sessionRequest, error) {
+func (e *Emulator) parseSessionRequest(body []byte) (*sessionRequest, error) {
 	m, err := decodeObject(body)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeys(m, "", "constants", "properties", "members", "servers"); err != nil {
+	if err := checkKeys(m, "", "constants", "properties", "members", "servers"); err != nil && !e.fault(faultAcceptUnknownSessionMembers) {
 		return nil, err
 	}
 	req := &sessionRequest{}
@@ -440,20 +440,33 @@ func (e *Emulator) lookupTemplate(scid, template string) (Template, error) {
 func (e *Emulator) getSession(c *call) reply {
 	ref, err := e.pathRef(c)
 	if err != nil {
+		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound && e.fault(faultSessionGetUnknownTemplate204) {
+			return emptyReply(http.StatusNoContent)
+		}
 		return errorReply(err)
 	}
 	e.store.mu.Lock()
 	defer e.store.mu.Unlock()
-	return e.readSession(c, ref, nil)
+	if e.fault(faultMissingSession404) && e.store.sessions[ref.key()] == nil {
+		return errorReply(notFound("session %s does not exist", ref.name))
+	}
+	rp := e.readSession(c, ref, nil)
+	if tag := rp.header.Get("ETag"); tag != "" && e.fault(faultSessionGetWeakETag) {
+		rp.header.Set("ETag", "W/"+tag)
+	}
+	return rp
 }
 
 // putSession is PUT /serviceconfigs/{scid}/sessionTemplates/{template}/sessions/{name}.
 func (e *Emulator) putSession(c *call) reply {
 	ref, err := e.pathRef(c)
 	if err != nil {
+		if ae, ok := err.(*apiError); ok && ae.status == http.StatusNotFound && e.fault(faultSessionPutUnknownTemplate400) {
+			return errorReply(badRequest("%v", err))
+		}
 		return errorReply(err)
 	}
-	req, perr := parseSessionRequest(c.body)
+	req, perr := e.parseSessionRequest(c.body)
 	e.store.mu.Lock()
 	defer e.store.mu.Unlock()
 	return e.writeSession(c, ref, nil, req, perr)
@@ -471,16 +484,20 @@ func (e *Emulator) readSession(c *call, ref sessionRef, via *handle) reply {
 	if inm := strings.TrimSpace(c.r.Header.Get("If-None-Match")); inm != "" && (inm == "*" || etagMatch(inm, s.etag())) {
 		return emptyReply(http.StatusNotModified).with("ETag", s.etag()).with("Content-Location", s.location())
 	}
-	return sessionReply(http.StatusOK, s, c.cv)
+	return e.sessionReply(http.StatusOK, s, c.cv)
 }
 
 // sessionReply renders s with its ETag and Content-Location.
-func sessionReply(status int, s *session, cv int) reply {
+func (e *Emulator) sessionReply(status int, s *session, cv int) reply {
 	cache := cacheRevalidate
 	if status == http.StatusPreconditionFailed {
 		cache = cacheNoStore
 	}
-	return jsonReply(status, s.render(cv)).
+	doc := s.render(cv)
+	if e.fault(faultSessionWithoutCorrelationID) {
+		delete(doc, "correlationId")
+	}
+	return jsonReply(status, doc).
 		with("ETag", s.etag()).
 		with("Content-Location", s.location()).
 		with("Cache-Control", cache)
@@ -522,17 +539,19 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 	if cur != nil && !canRead(cur, c, via) {
 		return errorReply(forbidden("session %s is private; only its members, reserved users and servers may access it", cur.ref.name))
 	}
-	if inm := strings.TrimSpace(c.r.Header.Get("If-None-Match")); inm != "" && cur != nil {
+	ignoreINM := (via == nil && e.fault(faultIgnoreIfNoneMatch)) || (via != nil && e.fault(faultHandlePutIgnoresIfNoneMatch))
+	if inm := strings.TrimSpace(c.r.Header.Get("If-None-Match")); inm != "" && cur != nil && !ignoreINM {
 		if inm == "*" || etagMatch(inm, cur.etag()) {
 			return emptyReply(http.StatusPreconditionFailed)
 		}
 	}
-	if im := strings.TrimSpace(c.r.Header.Get("If-Match")); im != "" {
+	ignoreIM := (via == nil && e.fault(faultIgnoreIfMatch)) || (via != nil && e.fault(faultHandlePutIgnoresIfMatch))
+	if im := strings.TrimSpace(c.r.Header.Get("If-Match")); im != "" && !ignoreIM {
 		if cur == nil {
 			return emptyReply(http.StatusPreconditionFailed)
 		}
 		if im != "*" && !etagMatch(im, cur.etag()) {
-			return sessionReply(http.StatusPreconditionFailed, cur, c.cv)
+			return e.sessionReply(http.StatusPreconditionFailed, cur, c.cv)
 		}
 	}
 	now := e.now()
@@ -541,16 +560,25 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 		if _, err := e.applyWrite(s, req, c, via, true, now); err != nil {
 			return errorReply(err)
 		}
-		if len(s.members) == 0 {
+		if len(s.members) == 0 && !e.fault(faultStoreEmptySession) {
 			// sessionEmptyTimeout is 0: a session with no members is never stored.
 			return emptyReply(http.StatusNoContent)
 		}
 		s.changeNumber = 1
 		e.store.sessions[key] = s
-		return sessionReply(http.StatusCreated, s, c.cv)
+		rp := e.sessionReply(http.StatusCreated, s, c.cv)
+		if e.fault(faultSessionCreateWithoutETag) {
+			rp.header.Del("ETag")
+		}
+		return rp
 	}
-	if via != nil && via.typ == handleInvite && !c.isServer() && cur.closed() {
-		return errorReply(forbidden("session is closed; invite grants read-only access"))
+	if via != nil && via.typ == handleInvite && !c.isServer() {
+		if cur.closed() && !e.fault(faultClosedSessionWritableByInvite) {
+			return errorReply(forbidden("session is closed; invite grants read-only access"))
+		}
+		if e.fault(faultInviteGrantsReadOnly) && cur.findMember(c.xuid()) == nil {
+			return errorReply(forbidden("an invite grants read-only access to session %s", cur.ref.name))
+		}
 	}
 	if req.constants != nil {
 		rendered, _ := cur.render(c.cv)["constants"].(map[string]any)
@@ -571,12 +599,14 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 		}
 		return emptyReply(http.StatusNoContent)
 	}
-	s.changeNumber++
+	if !e.fault(faultSessionUpdateKeepsChangeNumber) {
+		s.changeNumber++
+	}
 	e.store.sessions[key] = s
 	for _, id := range drop {
 		e.store.removeHandle(id)
 	}
-	return sessionReply(http.StatusOK, s, c.cv)
+	return e.sessionReply(http.StatusOK, s, c.cv)
 }
 
 // newSession builds a session from the template and the request's constants.

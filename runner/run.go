@@ -93,6 +93,14 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	t := &failRecorder{}
 	ginkgo.RunSpecs(t, suites.SuiteDescription, suiteConfig, reporterConfig)
 	meta.Duration = time.Since(meta.StartedAt)
+	if suiteConfig.ParallelProcess > 1 {
+		// Under the ginkgo CLI only process 1 receives the aggregated report and writes files.
+		if t.failed {
+			return ExitFail
+		}
+		return ExitPass
+	}
+	meta.RandomSeed = suiteConfig.RandomSeed
 
 	summary := Summarize(meta, report)
 	if err := WriteReports(r.ReportDir, report, summary); err != nil {
@@ -210,16 +218,20 @@ func preflight(ctx context.Context, client *mpsdclient.Client, ids *identity.Sto
 	return nil
 }
 
+// ginkgoConfig builds the Ginkgo configuration of the run. It starts from Ginkgo's own flags,
+// which are defaults unless the suite runs under the ginkgo CLI: there, a parallel worker keeps
+// the CLI's process number, host, seed and ordering, which every worker must share.
 func ginkgoConfig(r resolved) (types.SuiteConfig, types.ReporterConfig) {
-	sc := types.NewDefaultSuiteConfig()
-	sc.LabelFilter = r.labelFilter
-	sc.RandomSeed = r.RandomSeed
-	sc.RandomizeAllSpecs = r.RandomizeAll
+	sc, rc := ginkgo.GinkgoConfiguration()
+	sc.LabelFilter = combineFilters(sc.LabelFilter, r.labelFilter)
+	if sc.ParallelTotal <= 1 {
+		sc.RandomSeed = r.RandomSeed
+		sc.RandomizeAllSpecs = r.RandomizeAll
+	}
 	sc.Timeout = r.Timeout
-	rc := types.NewDefaultReporterConfig()
-	rc.NoColor = r.NoColor
-	rc.Verbose = r.Verbose
-	rc.Succinct = !r.Verbose
+	rc.NoColor = rc.NoColor || r.NoColor
+	rc.Verbose = rc.Verbose || r.Verbose
+	rc.Succinct = !rc.Verbose
 	return sc, rc
 }
 

@@ -17,7 +17,9 @@ import (
 // names a known rule, no two specs share a name, and every catalog rule has a spec. With
 // -short it only builds the tree (a dry run). Ginkgo runs one suite per process, hence one test.
 func TestSuites(t *testing.T) {
-	cfg := runner.Config{ReportDir: t.TempDir(), NoColor: true, DryRun: testing.Short()}
+	// MPSDCONF_TARGET points the run at a separately started emulator (with
+	// MPSD_EMULATOR_TOKEN_KEY), as `make soak` does to run one target from parallel processes.
+	cfg := runner.Config{ReportDir: t.TempDir(), NoColor: true, DryRun: testing.Short(), Target: os.Getenv("MPSDCONF_TARGET")}
 	if code := runner.Run(context.Background(), cfg, os.Stderr); code != runner.ExitPass {
 		t.Errorf("conformance run against the embedded emulator exited %d, want %d", code, runner.ExitPass)
 	}

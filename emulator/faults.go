@@ -42,6 +42,7 @@ const (
 	faultNonNumericTakeIgnored               = "non-numeric-take-ignored"
 	faultTake100Rejected                     = "take-100-rejected"
 	faultTakePlusOne                         = "take-plus-one"
+	faultTakeZeroMeansDefault                = "take-zero-means-default"
 	faultPrivateVisibilityWithoutPrivateFlag = "private-visibility-without-private-flag"
 	faultPrivateVisibility403                = "private-visibility-403"
 	faultVersionLimitIgnored                 = "version-limit-ignored"
@@ -149,6 +150,7 @@ var faultCatalog = []FaultInfo{
 	{Name: faultNonNumericTakeIgnored, Rule: "HQ-TAKE-INVALID-400", Description: "a take that is not a number (abc, 1.5) is ignored and the default of 100 used instead of answering 400"},
 	{Name: faultTake100Rejected, Rule: "HQ-TAKE-BOUNDS", Description: "take must be below 100 (off by one), so take=100 is answered 400"},
 	{Name: faultTakePlusOne, Rule: "HQ-TAKE-LIMITS", Description: "a query with take=N returns up to N+1 results"},
+	{Name: faultTakeZeroMeansDefault, Rule: "HQ-TAKE-ZERO-EMPTY", Description: "a query with take=0 is treated as no take parameter and returns up to 100 results"},
 	{Name: faultPrivateVisibilityWithoutPrivateFlag, Rule: "HQ-VISIBILITY-PRIVATE-4XX", Description: "visibility=private is accepted without private=true"},
 	{Name: faultPrivateVisibility403, Rule: "HQ-VISIBILITY-PRIVATE-400", Description: "visibility=private without private=true is answered 403 instead of 400"},
 	{Name: faultVersionLimitIgnored, Rule: "HQ-VERSION-MAX-4XX", Description: "the version query parameter is not limited to the contract version mod 100"},

@@ -300,6 +300,9 @@ func (e *Emulator) queryHandles(c *call) reply {
 	if e.fault(faultTakePlusOne) {
 		limit++
 	}
+	if limit == 0 && e.fault(faultTakeZeroMeansDefault) {
+		limit = maxQueryResults
+	}
 	for _, h := range st.sortedHandles() {
 		if len(results) >= limit {
 			break

@@ -137,7 +137,7 @@ var _ = Describe("[handles-query]", func() {
 		Expect(len(s.Results(ex))).To(BeNumerically("<=", 1), "take=1 returned more than 1 result\n%s", ex)
 	})
 
-	Spec("HQ-TAKE-LIMITS", "POST /handles/query with take=0 for an owner that has an activity returns no results", func(ctx SpecContext) {
+	Spec("HQ-TAKE-ZERO-EMPTY", "POST /handles/query with take=0 for an owner that has an activity returns no results", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
 		s.CreateActivity(fixtures.User1, ref)

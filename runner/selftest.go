@@ -128,6 +128,12 @@ func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
 	printKillMatrix(w, rep)
 	fmt.Fprintf(w, "selftest: %d of %d faults killed, baseline %s, %.1fs\n", rep.Killed, rep.Total,
 		map[bool]string{true: "clean", false: "NOT clean"}[baselineClean], time.Since(start).Seconds())
+	// The plain closing line: each check (the clean baseline, then each fault) passed or failed.
+	passed := rep.Killed
+	if baselineClean {
+		passed++
+	}
+	fmt.Fprintf(w, "selftest: %d passed, %d failed\n", passed, rep.Total+1-passed)
 
 	raw, err := json.MarshalIndent(rep, "", "  ")
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -68,11 +69,19 @@ func TestSelfTestVerdicts(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
+			var out strings.Builder
 			code := SelfTest(context.Background(), SelfTestConfig{
 				Binary: fakeBinary(t, tc.failingRule, tc.exit), ReportDir: dir, Faults: []string{fault},
-			}, io.Discard)
+			}, &out)
 			if code != tc.want {
-				t.Fatalf("exit %d, want %d", code, tc.want)
+				t.Fatalf("exit %d, want %d\n%s", code, tc.want, out.String())
+			}
+			wantLine := "selftest: 2 passed, 0 failed\n"
+			if tc.want != ExitPass {
+				wantLine = "selftest: 1 passed, 1 failed\n"
+			}
+			if !strings.HasSuffix(out.String(), wantLine) {
+				t.Errorf("output does not end with %q:\n%s", wantLine, out.String())
 			}
 			var rep SelfTestReport
 			raw, err := os.ReadFile(filepath.Join(dir, SelfTestFile))

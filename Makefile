@@ -4,6 +4,7 @@
 #   make conformance TARGET=URL CONFIG=F   the same suite against another MPSD
 #   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI, selftest
 #   make selftest                          the suite against every emulator fault: each must fail its own rule
+#   make soak                              20 randomized runs at 1, 2 and 4 processes against one emulator
 #   make emulator                          serve the emulator on $(LISTEN)
 
 GO          ?= go
@@ -18,7 +19,7 @@ LISTEN      ?= 127.0.0.1:8080
 TOKEN_KEY   ?=
 EMULATE_FLAGS ?=
 
-.PHONY: all build conformance test vet fmt-check unit selftest emulator clean
+.PHONY: all build conformance test vet fmt-check unit selftest soak emulator clean
 
 all: build
 
@@ -49,6 +50,10 @@ unit:
 # Writes $(REPORT_DIR)/selftest.json; exit 0 only when every fault is killed.
 selftest: build
 	./$(BIN) selftest --report-dir $(REPORT_DIR)
+
+# No false positives: RUNS (default 20) randomized runs at each of 1, 2 and 4 processes.
+soak:
+	RUNS=$(or $(RUNS),20) bash scripts/soak.sh
 
 emulator: build
 	./$(BIN) emulate --listen $(LISTEN) $(if $(TOKEN_KEY),--token-key $(TOKEN_KEY)) $(EMULATE_FLAGS)

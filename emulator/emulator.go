@@ -89,7 +89,26 @@ func ConfigFromEnvironment(env fixtures.Environment, tokenKey []byte) Config {
 	if env.Templates.Secondary != "" && !strings.EqualFold(env.Templates.Secondary, env.Templates.Primary) {
 		templates = append(templates, Template{Name: env.Templates.Secondary})
 	}
+	// The social graph is mirrored for every parallel worker's identity set (see
+	// fixtures.Environment.ForWorker), so workers running against one emulator each see theirs.
 	graph := map[string]map[string][]string{}
+	for k := 0; k < fixtures.MaxWorkers; k++ {
+		world, err := env.ForWorker(k)
+		if err != nil {
+			break
+		}
+		addSocialGraph(graph, world)
+	}
+	key := append([]byte(nil), tokenKey...)
+	return Config{
+		TokenKey:       key,
+		ServiceConfigs: []ServiceConfig{{SCID: env.SCID, Templates: templates}},
+		SocialGraph:    graph,
+	}
+}
+
+// addSocialGraph adds the environment's social graph, by XUID, to graph.
+func addSocialGraph(graph map[string]map[string][]string, env fixtures.Environment) {
 	for owner, monikers := range env.SocialGraph {
 		ownerXUID := env.Identities[owner].XUID
 		if ownerXUID == "" {
@@ -106,12 +125,6 @@ func ConfigFromEnvironment(env fixtures.Environment, tokenKey []byte) Config {
 			out[moniker] = xuids
 		}
 		graph[ownerXUID] = out
-	}
-	key := append([]byte(nil), tokenKey...)
-	return Config{
-		TokenKey:       key,
-		ServiceConfigs: []ServiceConfig{{SCID: env.SCID, Templates: templates}},
-		SocialGraph:    graph,
 	}
 }
 

@@ -45,6 +45,10 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	if r.DryRun {
 		return dryRun(r, stderr)
 	}
+	if err := selectWorkerWorld(&r); err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
+		return ExitHarness
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
 
@@ -142,6 +146,26 @@ func buildTree(r resolved, silent bool) (Summary, error) {
 	meta := Metadata{RunID: "dry-run", HarnessVersion: Version(), Target: "(dry run)", ContractVersion: r.world.ContractVersion,
 		Profile: r.Profile, LabelFilter: r.labelFilter, RandomSeed: r.RandomSeed, StartedAt: time.Now().UTC()}
 	return Summarize(meta, report), nil
+}
+
+// selectWorkerWorld gives a parallel Ginkgo worker its own identity set: MPSD keeps per-user
+// state (one activity per user, SCID and title), so workers must not act as the same users.
+// Identities are derived only where the harness mints them (embedded emulator or
+// --emulator-token-key); configured identities of a real target cannot be multiplied.
+func selectWorkerWorld(r *resolved) error {
+	sc, _ := ginkgo.GinkgoConfiguration()
+	if sc.ParallelTotal <= 1 {
+		return nil
+	}
+	if !r.embedded && r.EmulatorTokenKey == "" {
+		return errors.New("parallel processes need one identity set per process; with configured identities run with one process")
+	}
+	world, err := r.world.ForWorker(sc.ParallelProcess - 1)
+	if err != nil {
+		return err
+	}
+	r.world = world
+	return nil
 }
 
 // prepareTarget starts the embedded emulator when needed and builds the identities.

@@ -55,7 +55,7 @@ var _ = Describe("[handles-create]", func() {
 			"sessionRef is not the one the request sent\n%s", ex)
 		id, _ := doc["id"].(string)
 		Expect(fixtures.IsGUID(id)).To(BeTrue(), "id %q is not a GUID\n%s", id, ex)
-		Expect(doc["titleId"]).To(Equal(hcTitleOf(s, User1)), "titleId is not the caller's title as a string\n%s", ex)
+		Expect(doc["titleId"]).To(Equal(s.Who(User1).TitleID), "titleId is not the caller's title as a string\n%s", ex)
 		Expect(doc["ownerXuid"]).To(Equal(s.Who(User1).XUID), "ownerXuid is not the caller's XUID as a string\n%s", ex)
 		createTime, _ := doc["createTime"].(string)
 		_, err := time.Parse(time.RFC3339Nano, createTime)
@@ -350,28 +350,20 @@ func hcOwnersConstants(system map[string]any) map[string]any {
 	return map[string]any{"constants": map[string]any{"system": sys}}
 }
 
-// hcTitleOf returns the title id the named identity calls with.
-func hcTitleOf(s *Scenario, who string) string {
-	if t := s.Who(who).TitleID; t != "" {
-		return t
-	}
-	return s.World().TitleID
-}
 
 // hcSessionState reads ref (expecting 200) and returns its changeNumber and ETag.
 func hcSessionState(s *Scenario, ref SessionRef) (int64, string) {
+	GinkgoHelper()
 	ex := s.GetSession(User1, ref)
 	return hcSessionStateOf(ex)
 }
 
 // hcSessionStateOf returns a 200 session response's changeNumber and ETag.
 func hcSessionStateOf(ex *mpsdclient.Exchange) (int64, string) {
-	ExpectWithOffset(2, ex.Status).To(Equal(http.StatusOK), "unexpected status reading the session\n%s", ex)
-	ExpectWithOffset(2, ex.ContentType()).To(Equal("application/json"), "session without Content-Type application/json\n%s", ex)
-	v := sessionChangeNumber(ex)
-	tag := ex.Header.Get("ETag")
-	ExpectWithOffset(2, tag).NotTo(BeEmpty(), "session response has no ETag\n%s", ex)
-	return v, tag
+	GinkgoHelper()
+	ExpectStatus(ex, http.StatusOK)
+	ExpectJSON(ex, "session")
+	return sessionChangeNumber(ex), ExpectHeader(ex, "ETag")
 }
 
 // hcExpectNoActivityFor asserts that who owns no activity handle for ref (a rejected POST must

@@ -312,18 +312,20 @@ func hpMember(doc map[string]any, xuid string) map[string]any {
 
 // hpResultIDs asserts a 200 query answer with valid results and returns the result ids.
 func hpResultIDs(s *Scenario, ex *mpsdclient.Exchange) []string {
-	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusOK), "unexpected status\n%s", ex)
-	ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
-	ExpectWithOffset(1, schemas.Validate(hqSchema, ex.Body)).To(Succeed(), "response body does not match schema %q\n%s", hqSchema, ex)
+	GinkgoHelper()
+	ExpectStatus(ex, http.StatusOK)
+	ExpectJSON(ex, hqSchema)
 	return s.ResultIDs(ex)
 }
 
 // hpExpectBoth is the precondition of a narrowing filter: the query without that filter (only
 // params) returns both handles, so a handle missing later is the filter's doing.
 func hpExpectBoth(s *Scenario, who string, body any, a, b Handle, params ...string) {
+	GinkgoHelper()
+	By("precondition: without the filter both activity handles are returned")
 	ex := s.Query(who, body, params...)
-	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusOK), "precondition: the query without the filter failed\n%s", ex)
-	ExpectWithOffset(1, schemas.Validate(hqSchema, ex.Body)).To(Succeed(), "response body does not match schema %q\n%s", hqSchema, ex)
-	ExpectWithOffset(1, s.ResultIDs(ex)).To(ContainElements(strings.ToLower(a.ID), strings.ToLower(b.ID)),
+	ExpectStatus(ex, http.StatusOK)
+	ExpectJSON(ex, hqSchema)
+	Expect(s.ResultIDs(ex)).To(ContainElements(strings.ToLower(a.ID), strings.ToLower(b.ID)),
 		"precondition: without the filter both activity handles %s and %s must be returned, or the filter cannot be judged\n%s", a.ID, b.ID, ex)
 }

@@ -350,7 +350,6 @@ func hcOwnersConstants(system map[string]any) map[string]any {
 	return map[string]any{"constants": map[string]any{"system": sys}}
 }
 
-
 // hcSessionState reads ref (expecting 200) and returns its changeNumber and ETag.
 func hcSessionState(s *Scenario, ref SessionRef) (int64, string) {
 	GinkgoHelper()

@@ -45,7 +45,8 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	if r.DryRun {
 		return dryRun(r, stderr)
 	}
-	if err := selectWorkerWorld(&r); err != nil {
+	gc, _ := ginkgo.GinkgoConfiguration()
+	if err := selectWorkerWorld(&r, gc); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
 		return ExitHarness
 	}
@@ -152,8 +153,7 @@ func buildTree(r resolved, silent bool) (Summary, error) {
 // state (one activity per user, SCID and title), so workers must not act as the same users.
 // Identities are derived only where the harness mints them (embedded emulator or
 // --emulator-token-key); configured identities of a real target cannot be multiplied.
-func selectWorkerWorld(r *resolved) error {
-	sc, _ := ginkgo.GinkgoConfiguration()
+func selectWorkerWorld(r *resolved, sc types.SuiteConfig) error {
 	if sc.ParallelTotal <= 1 {
 		return nil
 	}

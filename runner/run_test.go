@@ -1,0 +1,62 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
+)
+
+func TestSelectWorkerWorld(t *testing.T) {
+	base := fixtures.DefaultEnvironment()
+	worker := func(process, total int) types.SuiteConfig {
+		return types.SuiteConfig{ParallelProcess: process, ParallelTotal: total}
+	}
+	cases := map[string]struct {
+		r        resolved
+		sc       types.SuiteConfig
+		wantXUID string
+		wantErr  string
+	}{
+		"single process keeps the world": {resolved{world: base, embedded: true}, worker(1, 1), base.Identities["user1"].XUID, ""},
+		"embedded worker 3 of 4":         {resolved{world: base, embedded: true}, worker(3, 4), "2814602000000101", ""},
+		"minted worker 2 of 2": {resolved{Config: Config{Target: "http://x", EmulatorTokenKey: "k"}, world: base},
+			worker(2, 2), "2814601000000101", ""},
+		"configured identities refuse parallel": {resolved{Config: Config{Target: "http://x"}, world: base},
+			worker(2, 2), "", "one identity set per process"},
+		"too many workers": {resolved{world: base, embedded: true}, worker(17, 17), "", "at most 16"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := tc.r
+			err := selectWorkerWorld(&r, tc.sc)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.world.Identities["user1"].XUID; got != tc.wantXUID {
+				t.Errorf("user1 XUID %s, want %s", got, tc.wantXUID)
+			}
+		})
+	}
+}
+
+func TestWriteReportsIntoAFileFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteReports(filepath.Join(file, "reports"), types.Report{}, Summary{})
+	if err == nil || !strings.Contains(err.Error(), "create report directory") {
+		t.Fatalf("WriteReports into a file: %v", err)
+	}
+}

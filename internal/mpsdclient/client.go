@@ -1,7 +1,22 @@
 // Package mpsdclient is the harness's one HTTP helper. Every request the suites send goes
 // through Client.Do, configured with functional options, and comes back as an Exchange: the
-// request and response as sent and received, which renders itself (with secrets redacted)
-// for failure messages and reports.
+// request and response as sent and received, which renders itself (with secrets redacted,
+// long or binary bodies cut and escaped) for failure messages and reports.
+//
+// NewHTTPClient builds the *http.Client from NetworkOptions: extra CA roots or no TLS
+// verification, a client certificate for mutual TLS, a proxy, and the per-attempt timeout.
+//
+// Do retries throttling answers (429, or 503 with Retry-After) for any method, waiting the
+// Retry-After (or an exponential backoff for a 429 without one) within a RetryPolicy; a
+// target that keeps throttling ends in ErrThrottled. WithRateLimit spaces attempts
+// client-wide. Waiting goes through an injectable sleeper and clock (WithSleeper,
+// WithClock), and Stats counts requests, retries and waits for the run.
+//
+// Every way a target can fail to answer ends in a distinct error wrapping ErrTransport: no
+// connection or a reset, ErrTimeout when nothing arrives within the timeout, a body cut
+// off, or ErrResponseTooLarge past the body cap (reading stops there). A response that
+// arrives, however malformed, is returned without error for the suites to judge.
+// IsHarnessError tells the run's own failures (transport, throttling) from the target's.
 package mpsdclient
 
 import (
@@ -13,6 +28,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,13 +52,26 @@ type Client struct {
 	maxResponseBytes int64
 	redactor         *Redactor
 	observers        []func(*Exchange)
+
+	retry   RetryPolicy
+	limiter *rateLimiter // nil: no rate limit
+	sleep   func(ctx context.Context, d time.Duration) error
+	now     func() time.Time
+	stats   stats
 }
 
 // ClientOption configures a Client.
 type ClientOption func(*Client)
 
-// WithHTTPClient sets the underlying *http.Client (transport, TLS, timeouts).
-func WithHTTPClient(h *http.Client) ClientOption { return func(c *Client) { c.http = h } }
+// WithHTTPClient sets the underlying *http.Client (transport, TLS, timeouts); see
+// NewHTTPClient. Its Timeout is the per-attempt timeout. nil keeps the default.
+func WithHTTPClient(h *http.Client) ClientOption {
+	return func(c *Client) {
+		if h != nil {
+			c.http = h
+		}
+	}
+}
 
 // WithDefaultContractVersion sets the X-Xbl-Contract-Version sent unless a request overrides it.
 func WithDefaultContractVersion(v int) ClientOption {
@@ -73,10 +102,13 @@ func New(baseURL string, opts ...ClientOption) (*Client, error) {
 	}
 	c := &Client{
 		base:             u,
-		http:             &http.Client{Timeout: 30 * time.Second},
+		http:             &http.Client{Timeout: DefaultRequestTimeout},
 		contractVersion:  "107",
 		maxResponseBytes: DefaultMaxResponseBytes,
 		redactor:         NewRedactor(),
+		retry:            DefaultRetryPolicy,
+		sleep:            sleepContext,
+		now:              time.Now,
 	}
 	for _, o := range opts {
 		o(c)
@@ -152,11 +184,35 @@ func WithRawBody(body []byte, contentType string) Option {
 	}
 }
 
-// ErrTransport marks failures to get any HTTP response from the target.
+// ErrTransport marks failures to get a complete HTTP response from the target: no
+// connection, a reset, a timeout, a body cut off or too large, or the caller's context
+// ending while the client waited.
 var ErrTransport = errors.New("no HTTP response from target")
 
-// Do sends one request and returns the exchange. A transport failure returns the partial
-// exchange (request only) and an error wrapping ErrTransport.
+// ErrTimeout marks an attempt that got no complete response within the HTTP client's
+// Timeout. Errors wrapping it also wrap ErrTransport.
+var ErrTimeout = errors.New("target did not answer in time")
+
+// ErrResponseTooLarge marks a response body over the client's cap (WithMaxResponseBytes);
+// the client stops reading at the cap. Errors wrapping it also wrap ErrTransport.
+var ErrResponseTooLarge = errors.New("response body too large")
+
+// IsHarnessError reports whether err means the run could not judge the target (no
+// usable response, or throttled beyond the retry budget) rather than the target
+// breaking a rule.
+func IsHarnessError(err error) bool {
+	return errors.Is(err, ErrTransport) || errors.Is(err, ErrThrottled)
+}
+
+// Do sends one request and returns the exchange. A status the target answers with, even
+// a malformed one, is returned with a nil error, for the caller to judge.
+//
+// Throttling answers (429, or 503 with Retry-After) are retried after the wait they ask
+// for, within the client's RetryPolicy; the exchange returned is the last attempt's. When
+// the budget runs out, Do returns it with an error wrapping ErrThrottled. When no complete
+// response arrives, Do returns the partial exchange and an error wrapping ErrTransport
+// (and ErrTimeout or ErrResponseTooLarge where they apply). Transport failures are not
+// retried.
 func (c *Client) Do(ctx context.Context, method, path string, opts ...Option) (*Exchange, error) {
 	r := &request{header: http.Header{}, removed: map[string]bool{}, query: url.Values{}}
 	r.header.Set(HeaderContractVersion, c.contractVersion)
@@ -177,39 +233,88 @@ func (c *Client) Do(ctx context.Context, method, path string, opts ...Option) (*
 		q[k] = append(q[k], vs...)
 	}
 	u.RawQuery = encodeQuery(q)
-
-	var body io.Reader
-	if r.hasBody {
-		body = bytes.NewReader(r.body)
-		if r.contentType != "" {
-			r.header.Set("Content-Type", r.contentType)
-		}
+	if r.hasBody && r.contentType != "" {
+		r.header.Set("Content-Type", r.contentType)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		return nil, fmt.Errorf("build %s %s: %w", method, path, err)
-	}
+	header := http.Header{}
 	for k, vs := range r.header {
 		if !r.removed[k] {
-			req.Header[k] = vs
+			header[k] = vs
 		}
 	}
-	ex := &Exchange{
-		Method:        method,
-		URL:           u.String(),
-		RequestHeader: req.Header.Clone(),
-		RequestBody:   r.body,
-		redactor:      c.redactor,
+
+	var (
+		waited    time.Duration
+		retriedOn []int
+	)
+	for attempt := 0; ; attempt++ {
+		var body io.Reader
+		if r.hasBody {
+			body = bytes.NewReader(r.body) // re-read from the start on every attempt
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+		if err != nil {
+			return nil, fmt.Errorf("build %s %s: %w", method, path, err)
+		}
+		req.Header = header.Clone()
+		ex := &Exchange{
+			Method:        method,
+			URL:           u.String(),
+			RequestHeader: req.Header.Clone(),
+			RequestBody:   r.body,
+			Retries:       attempt,
+			RetryWait:     waited,
+			retriedOn:     retriedOn,
+			redactor:      c.redactor,
+		}
+		if err := c.send(ctx, req, ex); err != nil {
+			return c.finish(ex, err)
+		}
+		wait, throttled := c.throttleWait(ex, attempt)
+		if !throttled || c.retry.MaxRetries == 0 {
+			return c.finish(ex, nil)
+		}
+		if attempt >= c.retry.MaxRetries || wait > c.retry.MaxWait-waited {
+			why := fmt.Sprintf("the %d-retry limit is reached", c.retry.MaxRetries)
+			if attempt < c.retry.MaxRetries {
+				why = fmt.Sprintf("the next wait of %s would exceed the %s budget", wait, c.retry.MaxWait)
+			}
+			c.stats.throttled.Add(1)
+			return c.finish(ex, fmt.Errorf("%s %s: %w: %s, waited %s; last status %d, %s",
+				method, u.Redacted(), ErrThrottled, plural(attempt, "retry", "retries"), waited, ex.Status, why))
+		}
+		if err := c.wait(ctx, wait); err != nil {
+			return c.finish(ex, fmt.Errorf("%s %s: %w: waiting %s to retry after %d: %w", method, u.Redacted(), ErrTransport, wait, ex.Status, err))
+		}
+		waited += wait
+		c.stats.retryWait.Add(int64(wait))
+		if !slices.Contains(retriedOn, ex.Status) {
+			retriedOn = append(slices.Clip(retriedOn), ex.Status)
+		}
+	}
+}
+
+// send makes one HTTP attempt, after the rate limit allows it, and fills in ex.
+func (c *Client) send(ctx context.Context, req *http.Request, ex *Exchange) error {
+	if c.limiter != nil {
+		if err := c.wait(ctx, c.limiter.reserve(c.now())); err != nil {
+			ex.TransportError = "waiting for the client rate limit: " + err.Error()
+			return fmt.Errorf("%s %s: %w: waiting for the client rate limit: %w", req.Method, req.URL.Redacted(), ErrTransport, err)
+		}
+	}
+	if ex.Retries == 0 {
+		c.stats.requests.Add(1)
+	} else {
+		c.stats.retries.Add(1)
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		ex.Duration = time.Since(start)
-		ex.TransportError = err.Error()
-		c.notify(ex)
-		return ex, fmt.Errorf("%s %s: %w: %v", method, u.Redacted(), ErrTransport, err)
+		return c.transportError(ctx, ex, req, "", err)
 	}
 	defer resp.Body.Close()
+	// Read one byte past the cap to tell "exactly the cap" from "more", and no further.
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxResponseBytes+1))
 	ex.Duration = time.Since(start)
 	ex.Status = resp.StatusCode
@@ -218,16 +323,44 @@ func (c *Client) Do(ctx context.Context, method, path string, opts ...Option) (*
 	if int64(len(raw)) > c.maxResponseBytes {
 		ex.Body = raw[:c.maxResponseBytes]
 		ex.TransportError = fmt.Sprintf("response body larger than %d bytes; truncated", c.maxResponseBytes)
-		c.notify(ex)
-		return ex, fmt.Errorf("%s %s: %w: %s", method, u.Redacted(), ErrTransport, ex.TransportError)
+		return fmt.Errorf("%s %s: %w: %w: more than %d bytes, stopped reading", req.Method, req.URL.Redacted(), ErrTransport, ErrResponseTooLarge, c.maxResponseBytes)
 	}
 	if readErr != nil {
-		ex.TransportError = "reading response body: " + readErr.Error()
-		c.notify(ex)
-		return ex, fmt.Errorf("%s %s: %w: %v", method, u.Redacted(), ErrTransport, readErr)
+		return c.transportError(ctx, ex, req, "reading response body: ", readErr)
 	}
+	return nil
+}
+
+// transportError records in ex why no complete response was read and returns the error
+// for it: the caller's context ending, the per-attempt timeout, or another failure.
+func (c *Client) transportError(ctx context.Context, ex *Exchange, req *http.Request, stage string, cause error) error {
+	target := req.Method + " " + req.URL.Redacted()
+	var netErr interface{ Timeout() bool }
+	timedOut := errors.Is(cause, context.DeadlineExceeded) || (errors.As(cause, &netErr) && netErr.Timeout())
+	if ctx.Err() == nil && timedOut {
+		msg := "no response in time"
+		if c.http.Timeout > 0 {
+			msg = fmt.Sprintf("no response within %s", c.http.Timeout)
+		}
+		ex.TransportError = stage + msg
+		return fmt.Errorf("%s: %w: %w: %s%s: %w", target, ErrTransport, ErrTimeout, stage, msg, cause)
+	}
+	ex.TransportError = stage + cause.Error()
+	return fmt.Errorf("%s: %w: %s%w", target, ErrTransport, stage, cause)
+}
+
+// wait sleeps d (nothing if d <= 0) with the client's sleeper.
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	return c.sleep(ctx, d)
+}
+
+// finish notifies the observers of the final exchange of a Do call and returns it.
+func (c *Client) finish(ex *Exchange, err error) (*Exchange, error) {
 	c.notify(ex)
-	return ex, nil
+	return ex, err
 }
 
 func (c *Client) notify(ex *Exchange) {

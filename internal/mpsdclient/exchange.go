@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Exchange is one request and its response, as sent and received.
@@ -25,7 +28,14 @@ type Exchange struct {
 	// TransportError says why no complete response was read, if so.
 	TransportError string
 
-	redactor *Redactor
+	// Retries counts the attempts before this one that the target throttled (429, or
+	// 503 with Retry-After); the response above is the last attempt's.
+	Retries int
+	// RetryWait is the total time waited before those retries.
+	RetryWait time.Duration
+
+	retriedOn []int // distinct statuses that caused a retry, in order
+	redactor  *Redactor
 }
 
 // ContentType returns the response's media type without parameters, lower-cased.
@@ -83,7 +93,15 @@ const maxRenderedBody = 4096
 // response status, headers and body. Secrets are redacted.
 func (e *Exchange) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "--- request\n%s %s\n", e.Method, e.redactor.String(e.URL))
+	b.WriteString("--- request")
+	if e.Retries > 0 {
+		statuses := make([]string, len(e.retriedOn))
+		for i, s := range e.retriedOn {
+			statuses[i] = strconv.Itoa(s)
+		}
+		fmt.Fprintf(&b, " (after %s on %s, waited %s)", plural(e.Retries, "retry", "retries"), strings.Join(statuses, "/"), e.RetryWait)
+	}
+	fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.redactor.String(e.URL))
 	writeHeaders(&b, e.RequestHeader, e.redactor)
 	writeBody(&b, e.RequestBody, e.redactor)
 	fmt.Fprintf(&b, "--- response (%s)\n", e.Duration.Round(time.Millisecond))
@@ -113,24 +131,75 @@ func writeHeaders(b *strings.Builder, h http.Header, r *Redactor) {
 	}
 }
 
+// maxRenderedBinary caps how much of a body that is not text a transcript shows, escaped.
+const maxRenderedBinary = 1024
+
+// writeBody renders a body: JSON indented, text as is, anything else (invalid UTF-8,
+// control characters) escaped; long bodies are cut. Secrets are removed before cutting,
+// so none is shown in part.
 func writeBody(b *strings.Builder, body []byte, r *Redactor) {
 	if len(body) == 0 {
 		b.WriteString("(no body)\n")
 		return
 	}
-	shown := body
-	if len(shown) > maxRenderedBody {
-		shown = shown[:maxRenderedBody]
+	text := r.String(string(body))
+	if !isPrintableText(text) {
+		shown := cutUTF8(text, maxRenderedBinary)
+		fmt.Fprintf(b, "(%d bytes, not UTF-8 text; shown escaped)\n%s", len(body), strconv.Quote(shown))
+		writeMore(b, len(text)-len(shown))
+		return
+	}
+	if len(text) > maxRenderedBody {
+		shown := cutUTF8(text, maxRenderedBody)
+		b.WriteString(shown)
+		writeMore(b, len(text)-len(shown))
+		return
 	}
 	var pretty bytes.Buffer
-	if json.Valid(shown) && json.Indent(&pretty, shown, "", "  ") == nil {
-		shown = pretty.Bytes()
+	if json.Indent(&pretty, []byte(text), "", "  ") == nil {
+		text = pretty.String()
 	}
-	b.WriteString(r.String(string(shown)))
-	if len(body) > maxRenderedBody {
-		fmt.Fprintf(b, "\n... (%d more bytes)", len(body)-maxRenderedBody)
+	b.WriteString(text)
+	b.WriteByte('\n')
+}
+
+func writeMore(b *strings.Builder, n int) {
+	if n > 0 {
+		fmt.Fprintf(b, "\n... (%d more bytes)", n)
 	}
 	b.WriteByte('\n')
+}
+
+// isPrintableText reports whether s is valid UTF-8 without control characters other than
+// tab, newline and carriage return.
+func isPrintableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(c rune) bool {
+		return unicode.IsControl(c) && c != '\t' && c != '\n' && c != '\r'
+	})
+}
+
+// cutUTF8 returns at most n bytes of s, not splitting a UTF-8 sequence when it can help it.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for i := n; i > n-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i]
+		}
+	}
+	return s[:n]
+}
+
+// plural renders n with the singular or plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // Redactor removes secrets from rendered text. It is immutable; With returns a new one.

@@ -2,11 +2,13 @@ package runner
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/suites"
 )
 
 // version is set at build time with -ldflags "-X github.com/mpsdconf/mpsdconf/runner.version=v1.2.3".
@@ -35,45 +39,135 @@ func Version() string {
 	return v
 }
 
+// Commit returns the full VCS revision the binary was built from, or "" when unknown.
+func Commit() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return ""
+}
+
 // Metadata describes a run; it heads every report.
 type Metadata struct {
 	RunID           string        `json:"runId"`
 	HarnessVersion  string        `json:"harnessVersion"`
+	Commit          string        `json:"commit,omitempty"`
 	Target          string        `json:"target"`
 	Embedded        bool          `json:"embeddedEmulator"`
 	ContractVersion int           `json:"contractVersion"`
 	Profile         string        `json:"profile"`
 	LabelFilter     string        `json:"labelFilter"`
 	RandomSeed      int64         `json:"randomSeed"`
+	Procs           int           `json:"procs"`
 	Faults          []string      `json:"faults,omitempty"`
 	StartedAt       time.Time     `json:"startedAt"`
 	Duration        time.Duration `json:"-"`
 	DurationSeconds float64       `json:"durationSeconds"`
+	// Requests counts the HTTP traffic of the run, retries of throttled requests included.
+	Requests RequestStats `json:"requests"`
+	// Config is the run's configuration with every secret redacted.
+	Config Config `json:"config"`
 }
 
-// Totals counts spec outcomes.
+// RequestStats counts a run's requests and the retries of throttled ones.
+type RequestStats struct {
+	Requests         int64   `json:"requests"`
+	Retries          int64   `json:"retries"`
+	Throttled        int64   `json:"throttledOut"`
+	RetryWaitSeconds float64 `json:"retryWaitSeconds"`
+}
+
+func requestStats(s mpsdclient.Stats) RequestStats {
+	return RequestStats{Requests: s.Requests, Retries: s.Retries, Throttled: s.Throttled, RetryWaitSeconds: s.RetryWait.Seconds()}
+}
+
+// add sums two workers' statistics.
+func (a RequestStats) add(b RequestStats) RequestStats {
+	return RequestStats{a.Requests + b.Requests, a.Retries + b.Retries, a.Throttled + b.Throttled, a.RetryWaitSeconds + b.RetryWaitSeconds}
+}
+
+// Totals counts spec outcomes by class.
 type Totals struct {
-	Specs   int `json:"specs"`
-	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
-	Skipped int `json:"skipped"`
+	Specs         int `json:"specs"`
+	Passed        int `json:"passed"`
+	Failed        int `json:"failed"`
+	Skipped       int `json:"skipped"`
+	HarnessErrors int `json:"harnessErrors"`
 }
 
 // Line renders the totals as one line.
 func (t Totals) Line() string {
-	return fmt.Sprintf("%d specs: %d passed, %d failed, %d skipped", t.Specs, t.Passed, t.Failed, t.Skipped)
+	return fmt.Sprintf("%d specs: %d passed, %d failed, %d skipped, %d harness errors", t.Specs, t.Passed, t.Failed, t.Skipped, t.HarnessErrors)
 }
+
+// Outcome classes of a spec.
+const (
+	// OutcomePassed: the target followed the rule.
+	OutcomePassed = "passed"
+	// OutcomeFailed: the target broke the rule.
+	OutcomeFailed = "failed"
+	// OutcomeSkipped: not run (not selected by profile or label filter, or not applicable).
+	OutcomeSkipped = "skipped"
+	// OutcomeHarnessError: the rule could not be checked (no answer, timeout, throttled out,
+	// unreadable answer, interrupted run or a harness bug).
+	OutcomeHarnessError = "harness-error"
+)
 
 // SpecResult is one spec's outcome.
 type SpecResult struct {
-	Name       string  `json:"name"`
-	Rule       string  `json:"rule"`
-	Evidence   string  `json:"evidence"`
-	Endpoint   string  `json:"endpoint"`
+	Name     string `json:"name"`
+	Rule     string `json:"rule"`
+	Evidence string `json:"evidence"`
+	Endpoint string `json:"endpoint"`
+	// Outcome is the class: passed, failed, skipped or harness-error.
+	Outcome string `json:"outcome"`
+	// State is Ginkgo's state of the spec.
 	State      string  `json:"state"`
 	DurationMs float64 `json:"durationMs"`
-	Failure    string  `json:"failure,omitempty"`
-	Location   string  `json:"location,omitempty"`
+	// Cause is one line saying why the spec failed, was skipped or could not be checked.
+	Cause    string `json:"cause,omitempty"`
+	Failure  string `json:"failure,omitempty"`
+	Location string `json:"location,omitempty"`
+}
+
+// classify returns the outcome class of a spec and a one-line cause.
+func classify(sr types.SpecReport) (outcome, cause string) {
+	msg := strings.TrimSpace(sr.Failure.Message)
+	switch {
+	case sr.State == types.SpecStatePassed:
+		return OutcomePassed, ""
+	case sr.State == types.SpecStateSkipped && msg == "":
+		return OutcomeSkipped, "not selected by the profile or label filter"
+	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
+		return OutcomeSkipped, firstLine(msg)
+	case sr.State == types.SpecStateFailed && !strings.HasPrefix(msg, suites.HarnessErrorPrefix):
+		return OutcomeFailed, firstLine(msg)
+	case sr.State == types.SpecStateFailed:
+		return OutcomeHarnessError, firstLine(msg)
+	case sr.State == types.SpecStateTimedout:
+		return OutcomeHarnessError, "spec timed out: " + firstLine(msg)
+	case sr.State == types.SpecStatePanicked:
+		return OutcomeHarnessError, "harness panic: " + firstLine(msg)
+	default: // interrupted, aborted
+		return OutcomeHarnessError, "run " + sr.State.String() + ": " + firstLine(msg)
+	}
+}
+
+// firstLine returns the first non-empty line of s, at most 200 characters.
+func firstLine(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			if len(line) > 200 {
+				line = line[:200] + "..."
+			}
+			return line
+		}
+	}
+	return ""
 }
 
 // Summary is the machine-readable outcome of a run (reports/report.json).
@@ -104,9 +198,12 @@ func Summarize(meta Metadata, report types.Report) Summary {
 			}
 			continue
 		}
+		outcome, cause := classify(sr)
 		res := SpecResult{
 			Name:       sr.FullText(),
+			Outcome:    outcome,
 			State:      sr.State.String(),
+			Cause:      cause,
 			DurationMs: float64(sr.RunTime.Microseconds()) / 1000,
 		}
 		if id, ok := catalog.RuleIDFromLabels(sr.Labels()); ok {
@@ -121,11 +218,13 @@ func Summarize(meta Metadata, report types.Report) Summary {
 		}
 		s.Specs = append(s.Specs, res)
 		s.Totals.Specs++
-		switch {
-		case sr.State == types.SpecStatePassed:
+		switch outcome {
+		case OutcomePassed:
 			s.Totals.Passed++
-		case sr.State.Is(types.SpecStateFailureStates):
+		case OutcomeFailed:
 			s.Totals.Failed++
+		case OutcomeHarnessError:
+			s.Totals.HarnessErrors++
 		default:
 			s.Totals.Skipped++
 		}
@@ -134,6 +233,8 @@ func Summarize(meta Metadata, report types.Report) Summary {
 	switch {
 	case s.Totals.Failed > 0:
 		s.Verdict = VerdictFail
+	case s.Totals.HarnessErrors > 0:
+		s.Verdict = VerdictHarness
 	case s.SetupFailure != "" || s.Totals.Passed == 0:
 		s.Verdict = VerdictHarness
 		if s.SetupFailure == "" {
@@ -174,7 +275,11 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 		OmitSuiteSetupNodes:       s.SetupFailure == "",
 		OmitTimelinesForSpecState: types.SpecStatePassed | types.SpecStateSkipped | types.SpecStatePending,
 	}
-	if err := reporters.GenerateJUnitReportWithConfig(report, filepath.Join(dir, JUnitFile), junitCfg); err != nil {
+	junitPath := filepath.Join(dir, JUnitFile)
+	if err := reporters.GenerateJUnitReportWithConfig(report, junitPath, junitCfg); err != nil {
+		return fmt.Errorf("write %s: %w", JUnitFile, err)
+	}
+	if err := annotateJUnit(junitPath, s); err != nil {
 		return fmt.Errorf("write %s: %w", JUnitFile, err)
 	}
 	raw, err := json.MarshalIndent(s, "", "  ")
@@ -190,6 +295,81 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 	return WriteTrace(dir, BuildTrace(s, catalog.Default()))
 }
 
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// annotateJUnit adds the run metadata as properties of the test suite and turns the specs of
+// the harness-error class into <error> elements, so CI systems tell them from failures.
+func annotateJUnit(path string, s Summary) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var suites reporters.JUnitTestSuites
+	if err := xml.Unmarshal(raw, &suites); err != nil {
+		return fmt.Errorf("re-read: %w", err)
+	}
+	m := s.Metadata
+	cfg, err := json.Marshal(m.Config)
+	if err != nil {
+		return fmt.Errorf("encode configuration: %w", err)
+	}
+	props := []reporters.JUnitProperty{
+		{Name: "mpsdconf.runId", Value: m.RunID},
+		{Name: "mpsdconf.verdict", Value: s.Verdict},
+		{Name: "mpsdconf.harnessVersion", Value: m.HarnessVersion},
+		{Name: "mpsdconf.commit", Value: orUnknown(m.Commit)},
+		{Name: "mpsdconf.target", Value: m.Target},
+		{Name: "mpsdconf.contractVersion", Value: strconv.Itoa(m.ContractVersion)},
+		{Name: "mpsdconf.profile", Value: m.Profile},
+		{Name: "mpsdconf.labelFilter", Value: m.LabelFilter},
+		{Name: "mpsdconf.randomSeed", Value: strconv.FormatInt(m.RandomSeed, 10)},
+		{Name: "mpsdconf.procs", Value: strconv.Itoa(m.Procs)},
+		{Name: "mpsdconf.requests", Value: strconv.FormatInt(m.Requests.Requests, 10)},
+		{Name: "mpsdconf.retries", Value: strconv.FormatInt(m.Requests.Retries, 10)},
+		{Name: "mpsdconf.harnessErrors", Value: strconv.Itoa(s.Totals.HarnessErrors)},
+		{Name: "mpsdconf.config", Value: string(cfg)},
+	}
+	outcome := map[string]SpecResult{}
+	for _, sp := range s.Specs {
+		outcome[sp.Name] = sp
+	}
+	for i := range suites.TestSuites {
+		ts := &suites.TestSuites[i]
+		ts.Properties.Properties = append(props, ts.Properties.Properties...)
+		for j := range ts.TestCases {
+			tc := &ts.TestCases[j]
+			sp, ok := outcome[junitSpecName(tc.Name)]
+			if !ok || sp.Outcome != OutcomeHarnessError || tc.Failure == nil {
+				continue
+			}
+			tc.Error = &reporters.JUnitError{Message: sp.Cause, Type: OutcomeHarnessError, Description: tc.Failure.Description}
+			tc.Failure = nil
+			ts.Failures--
+			ts.Errors++
+			suites.Failures--
+			suites.Errors++
+		}
+	}
+	out, err := xml.MarshalIndent(suites, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	return os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+}
+
+// junitSpecName strips the labels Ginkgo appends to a JUnit test case name ("text [l1, l2]").
+func junitSpecName(name string) string {
+	if i := strings.LastIndex(name, " ["); i >= 0 && strings.HasSuffix(name, "]") {
+		return name[:i]
+	}
+	return name
+}
+
 // Markdown renders the human-readable report.
 func Markdown(s Summary) string {
 	var b strings.Builder
@@ -203,19 +383,25 @@ func Markdown(s Summary) string {
 	if len(m.Faults) > 0 {
 		fmt.Fprintf(&b, "| emulator faults | %s |\n", strings.Join(m.Faults, ", "))
 	}
+	fmt.Fprintf(&b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
+	fmt.Fprintf(&b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
+		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
+	if cfg, err := json.MarshalIndent(m.Config, "", "  "); err == nil {
+		fmt.Fprintf(&b, "\n<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n", cfg)
+	}
 	if s.SetupFailure != "" {
 		fmt.Fprintf(&b, "\n## Harness error\n\n```\n%s\n```\n", strings.TrimSpace(s.SetupFailure))
 	}
 	var failed []SpecResult
 	for _, sp := range s.Specs {
-		if sp.Failure != "" {
+		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError {
 			failed = append(failed, sp)
 		}
 	}
 	if len(failed) > 0 {
-		fmt.Fprintf(&b, "\n## Failed specs\n")
+		fmt.Fprintf(&b, "\n## Failed specs and harness errors\n")
 		for _, sp := range failed {
-			fmt.Fprintf(&b, "\n### %s\n\nRule `%s` (%s), %s\n\n```\n%s\n```\n", sp.Name, sp.Rule, sp.Evidence, sp.Location, strings.TrimSpace(sp.Failure))
+			fmt.Fprintf(&b, "\n### %s: %s\n\nRule `%s` (%s), %s\n\n```\n%s\n```\n", sp.Outcome, sp.Name, sp.Rule, sp.Evidence, sp.Location, strings.TrimSpace(sp.Failure))
 		}
 	}
 	fmt.Fprintf(&b, "\n## Specs by endpoint\n")
@@ -229,9 +415,9 @@ func Markdown(s Summary) string {
 	}
 	sort.Strings(endpoints)
 	for _, e := range endpoints {
-		fmt.Fprintf(&b, "\n### %s\n\n| rule | evidence | spec | result |\n|---|---|---|---|\n", e)
+		fmt.Fprintf(&b, "\n### %s\n\n| rule | evidence | spec | outcome | cause |\n|---|---|---|---|---|\n", e)
 		for _, sp := range byEndpoint[e] {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", sp.Rule, sp.Evidence, strings.ReplaceAll(sp.Name, "|", "\\|"), sp.State)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", sp.Rule, sp.Evidence, escapeCell(sp.Name), sp.Outcome, escapeCell(sp.Cause))
 		}
 	}
 	return b.String()

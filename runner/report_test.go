@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mpsdconf/mpsdconf/suites"
 )
 
 func spec(text string, state types.SpecState, labels ...string) types.SpecReport {
@@ -25,19 +27,25 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 	pass := spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS", "evidence:doc", "endpoint:handles-query")
 	fail := spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403")
 	skip := spec("c skipped", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
+	unchecked := spec("g no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
+	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: connection reset"
 	setup := types.SpecReport{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no target"}}
 	cases := map[string]struct {
 		specs []types.SpecReport
 		want  string
 		code  int
 	}{
-		"all pass":           {[]types.SpecReport{pass, skip}, VerdictPass, ExitPass},
-		"a failure":          {[]types.SpecReport{pass, fail}, VerdictFail, ExitFail},
-		"failure wins":       {[]types.SpecReport{setup, fail}, VerdictFail, ExitFail},
-		"setup failed":       {[]types.SpecReport{setup, skip}, VerdictHarness, ExitHarness},
-		"nothing ran":        {[]types.SpecReport{skip}, VerdictHarness, ExitHarness},
-		"empty":              {nil, VerdictHarness, ExitHarness},
-		"panicked is a fail": {[]types.SpecReport{pass, spec("d", types.SpecStatePanicked)}, VerdictFail, ExitFail},
+		"all pass":                     {[]types.SpecReport{pass, skip}, VerdictPass, ExitPass},
+		"a failure":                    {[]types.SpecReport{pass, fail}, VerdictFail, ExitFail},
+		"failure wins":                 {[]types.SpecReport{setup, fail}, VerdictFail, ExitFail},
+		"setup failed":                 {[]types.SpecReport{setup, skip}, VerdictHarness, ExitHarness},
+		"nothing ran":                  {[]types.SpecReport{skip}, VerdictHarness, ExitHarness},
+		"empty":                        {nil, VerdictHarness, ExitHarness},
+		"panic is a harness error":     {[]types.SpecReport{pass, spec("d", types.SpecStatePanicked)}, VerdictHarness, ExitHarness},
+		"no answer is a harness error": {[]types.SpecReport{pass, unchecked}, VerdictHarness, ExitHarness},
+		"failure beats harness error":  {[]types.SpecReport{unchecked, fail}, VerdictFail, ExitFail},
+		"interrupted run":              {[]types.SpecReport{pass, spec("e", types.SpecStateInterrupted)}, VerdictHarness, ExitHarness},
+		"timed-out spec":               {[]types.SpecReport{pass, spec("f", types.SpecStateTimedout)}, VerdictHarness, ExitHarness},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

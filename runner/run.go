@@ -30,8 +30,9 @@ type failRecorder struct{ failed bool }
 func (f *failRecorder) Fail() { f.failed = true }
 
 // Run performs one conformance run and returns the exit code. Progress goes to Ginkgo's
-// console reporter (stdout); the run's own messages go to stderr. It may be called once per
-// process (a Ginkgo limit).
+// console reporter (stdout) and to stderr; the run's own messages go to stderr. With
+// cfg.Procs > 1 the specs are spread over worker processes (see runParallel). Run may be
+// called once per process (a Ginkgo limit).
 func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	r, err := resolve(cfg)
 	if err != nil {
@@ -39,18 +40,26 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 		return ExitHarness
 	}
 	if _, err := types.ParseLabelFilter(r.labelFilter); err != nil {
-		fmt.Fprintf(stderr, "mpsdconf: configuration error: label filter %q: %v\n", r.labelFilter, err)
+		fmt.Fprintf(stderr, "mpsdconf: configuration error: labelFilter %q: %v\n", r.labelFilter, err)
 		return ExitHarness
 	}
 	if r.DryRun {
 		return dryRun(r, stderr)
 	}
 	gc, _ := ginkgo.GinkgoConfiguration()
+	if r.Procs > 1 && gc.ParallelTotal <= 1 {
+		return runParallel(ctx, r, stderr)
+	}
 	if err := selectWorkerWorld(&r, gc); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
 		return ExitHarness
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	return runSpecs(ctx, r, stderr)
+}
+
+// runSpecs runs the selected specs in this process: the whole run, or one worker's share.
+func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout.D())
 	defer cancel()
 
 	target, ids, stop, err := prepareTarget(ctx, r)
@@ -60,11 +69,7 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	}
 	defer stop()
 
-	client, err := mpsdclient.New(target,
-		mpsdclient.WithHTTPClient(&http.Client{Timeout: r.RequestTimeout}),
-		mpsdclient.WithDefaultContractVersion(r.world.ContractVersion),
-		mpsdclient.WithSecrets(ids.Secrets()...),
-	)
+	client, err := newClient(r, target, ids)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
 		return ExitHarness
@@ -73,17 +78,9 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 		return ExitHarness
 	}
-	meta := Metadata{
-		RunID:           newRunID(),
-		HarnessVersion:  Version(),
-		Target:          client.Redactor().String(target),
-		Embedded:        r.embedded,
-		ContractVersion: r.world.ContractVersion,
-		Profile:         r.Profile,
-		LabelFilter:     r.labelFilter,
-		RandomSeed:      r.RandomSeed,
-		Faults:          r.Faults,
-		StartedAt:       time.Now().UTC(),
+	meta := newMetadata(r, client.Redactor().String(target))
+	if r.worker != nil {
+		meta.RunID = r.worker.RunID
 	}
 	if err := suites.Configure(&suites.Env{Client: client, Identities: ids, World: r.world, RunID: meta.RunID}); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
@@ -93,11 +90,23 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 	suiteConfig, reporterConfig := ginkgoConfig(r)
 	var report types.Report
 	ginkgo.ReportAfterSuite("collect the run report", func(rep ginkgo.Report) { report = rep })
-	fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d)\n", meta.RunID, meta.Target, meta.Profile, meta.RandomSeed)
+	// A single process shows Ginkgo's own progress; a worker reports to its parent.
+	prog := newProgress(io.Discard, 0)
+	if r.worker != nil {
+		prog = newWorkerProgress(r.worker)
+		defer prog.close()
+	}
+	ginkgo.ReportBeforeSuite(func(rep ginkgo.Report) { prog.setTotal(rep.PreRunStats.SpecsThatWillRun) })
+	ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) { prog.specDone(sr) })
+	if r.worker == nil {
+		fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d)\n", meta.RunID, meta.Target, meta.Profile, meta.RandomSeed)
+	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	t := &failRecorder{}
 	ginkgo.RunSpecs(t, suites.SuiteDescription, suiteConfig, reporterConfig)
+	prog.finish()
 	meta.Duration = time.Since(meta.StartedAt)
+	meta.Requests = requestStats(client.Stats())
 	if suiteConfig.ParallelProcess > 1 {
 		// Under the ginkgo CLI only process 1 receives the aggregated report and writes files.
 		if t.failed {
@@ -105,15 +114,73 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 		}
 		return ExitPass
 	}
+	if r.worker != nil {
+		if err := writeWorkerResult(r.worker, report, meta.Requests); err != nil {
+			fmt.Fprintf(stderr, "mpsdconf: worker %d: %v\n", r.worker.Index+1, err)
+			return ExitHarness
+		}
+		if t.failed {
+			return ExitFail
+		}
+		return ExitPass
+	}
 	meta.RandomSeed = suiteConfig.RandomSeed
+	return finishRun(r, meta, report, stderr)
+}
 
+// finishRun writes the reports of a finished run and returns its exit code.
+func finishRun(r resolved, meta Metadata, report types.Report, stderr io.Writer) int {
 	summary := Summarize(meta, report)
 	if err := WriteReports(r.ReportDir, report, summary); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: writing reports: %v\n", err)
 		return ExitHarness
 	}
-	fmt.Fprintf(stderr, "mpsdconf: %s; reports in %s\n", summary.Totals.Line(), r.ReportDir)
+	fmt.Fprintf(stderr, "mpsdconf: %s; verdict %s; reports in %s\n", summary.Totals.Line(), summary.Verdict, r.ReportDir)
 	return summary.ExitCode()
+}
+
+// newClient builds the run's one HTTP client from the network, retry and rate settings.
+func newClient(r resolved, target string, ids *identity.Store) (*mpsdclient.Client, error) {
+	httpClient, err := mpsdclient.NewHTTPClient(mpsdclient.NetworkOptions{
+		CAFile:             r.TLS.CAFile,
+		InsecureSkipVerify: r.TLS.InsecureSkipVerify,
+		ClientCertFile:     r.TLS.ClientCert,
+		ClientKeyFile:      r.TLS.ClientKey,
+		ProxyURL:           r.Proxy,
+		RequestTimeout:     r.RequestTimeout.D(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return mpsdclient.New(target,
+		mpsdclient.WithHTTPClient(httpClient),
+		mpsdclient.WithDefaultContractVersion(r.world.ContractVersion),
+		mpsdclient.WithSecrets(ids.Secrets()...),
+		mpsdclient.WithSecrets(r.EmulatorTokenKey),
+		mpsdclient.WithRetryPolicy(mpsdclient.RetryPolicy{
+			MaxRetries: r.Retry.MaxRetries, MaxWait: r.Retry.MaxWait.D(), DefaultBackoff: time.Second,
+		}),
+		mpsdclient.WithRateLimit(r.RateLimit),
+	)
+}
+
+// newMetadata starts the metadata of a run from its configuration.
+func newMetadata(r resolved, target string) Metadata {
+	return Metadata{
+		RunID:           newRunID(),
+		HarnessVersion:  Version(),
+		Commit:          Commit(),
+		Target:          target,
+		Embedded:        r.embedded,
+		ContractVersion: r.world.ContractVersion,
+		Profile:         r.Profile,
+		LabelFilter:     r.labelFilter,
+		RandomSeed:      r.RandomSeed,
+		Procs:           r.Procs,
+		Faults:          r.Faults,
+		Config:          r.Config.Redacted(),
+		StartedAt:       time.Now().UTC(),
+	}
 }
 
 // dryRun builds the spec tree and reports every selected spec, without a target.
@@ -149,22 +216,18 @@ func buildTree(r resolved, silent bool) (Summary, error) {
 	return Summarize(meta, report), nil
 }
 
-// selectWorkerWorld gives a parallel Ginkgo worker its own identity set: MPSD keeps per-user
-// state (one activity per user, SCID and title), so workers must not act as the same users.
-// Identities are derived only where the harness mints them (embedded emulator or
-// --emulator-token-key); configured identities of a real target cannot be multiplied.
+// selectWorkerWorld gives a worker of the ginkgo CLI (`ginkgo --procs`) its own identity set,
+// as runParallel does for its workers: MPSD keeps per-user state (one activity per user, SCID
+// and title), so workers must not act as the same users.
 func selectWorkerWorld(r *resolved, sc types.SuiteConfig) error {
 	if sc.ParallelTotal <= 1 {
 		return nil
 	}
-	if !r.embedded && r.EmulatorTokenKey == "" {
-		return errors.New("parallel processes need one identity set per process; with configured identities run with one process")
-	}
-	world, err := r.world.ForWorker(sc.ParallelProcess - 1)
+	worlds, err := workerWorlds(*r, sc.ParallelTotal)
 	if err != nil {
 		return err
 	}
-	r.world = world
+	r.world = worlds[sc.ParallelProcess-1]
 	return nil
 }
 
@@ -252,7 +315,7 @@ func ginkgoConfig(r resolved) (types.SuiteConfig, types.ReporterConfig) {
 		sc.RandomSeed = r.RandomSeed
 		sc.RandomizeAllSpecs = r.RandomizeAll
 	}
-	sc.Timeout = r.Timeout
+	sc.Timeout = r.Timeout.D()
 	rc.NoColor = rc.NoColor || r.NoColor
 	rc.Verbose = rc.Verbose || r.Verbose
 	rc.Succinct = !rc.Verbose

@@ -27,7 +27,7 @@ func TestSelectWorkerWorld(t *testing.T) {
 		"minted worker 2 of 2": {resolved{Config: Config{Target: "http://x", EmulatorTokenKey: "k"}, world: base},
 			worker(2, 2), "2814601000000101", ""},
 		"configured identities refuse parallel": {resolved{Config: Config{Target: "http://x"}, world: base},
-			worker(2, 2), "", "one identity set per process"},
+			worker(2, 2), "", "need 1 identityPools"},
 		"too many workers": {resolved{world: base, embedded: true}, worker(17, 17), "", "at most 16"},
 	}
 	for name, tc := range cases {

@@ -199,7 +199,7 @@ func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string
 // judge fills the kill verdict from a run summary.
 func judge(out *FaultOutcome, s Summary) {
 	for _, sp := range s.Specs {
-		if sp.Failure == "" {
+		if sp.Outcome != OutcomeFailed { // a harness error proves nothing
 			continue
 		}
 		if out.Rule != "" && sp.Rule == out.Rule {

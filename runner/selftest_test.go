@@ -13,9 +13,10 @@ import (
 
 func TestJudge(t *testing.T) {
 	s := Summary{Specs: []SpecResult{
-		{Name: "own", Rule: "HQ-PRIVATE-403", Failure: "x"},
-		{Name: "other", Rule: "HDR-ERROR-TEXT-PLAIN", Failure: "x"},
-		{Name: "fine", Rule: "HQ-PRIVATE-403"},
+		{Name: "own", Rule: "HQ-PRIVATE-403", Outcome: OutcomeFailed, Failure: "x"},
+		{Name: "other", Rule: "HDR-ERROR-TEXT-PLAIN", Outcome: OutcomeFailed, Failure: "x"},
+		{Name: "unchecked", Rule: "HQ-PRIVATE-403", Outcome: OutcomeHarnessError, Failure: "harness error: x"},
+		{Name: "fine", Rule: "HQ-PRIVATE-403", Outcome: OutcomePassed},
 	}}
 	out := FaultOutcome{Rule: "HQ-PRIVATE-403", OtherRuleFailures: map[string][]string{}}
 	judge(&out, s)
@@ -34,8 +35,8 @@ func TestJudge(t *testing.T) {
 func fakeBinary(t *testing.T, failingRule string, exit int) string {
 	t.Helper()
 	dir := t.TempDir()
-	pass, _ := json.Marshal(Summary{Verdict: VerdictPass, Specs: []SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", State: "passed"}}})
-	fail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{{Name: "s", Rule: failingRule, State: "failed", Failure: "boom"}}})
+	pass, _ := json.Marshal(Summary{Verdict: VerdictPass, Specs: []SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"}}})
+	fail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{{Name: "s", Rule: failingRule, Outcome: OutcomeFailed, State: "failed", Failure: "boom"}}})
 	script := `#!/bin/sh
 dir=""; fault=""
 while [ $# -gt 0 ]; do

@@ -16,6 +16,8 @@ const (
 	RulePassed  = "passed"
 	RuleFailed  = "failed"
 	RuleSkipped = "skipped"
+	// RuleHarnessError: some spec of the rule could not be checked and none failed.
+	RuleHarnessError = "harness-error"
 )
 
 // TracedSpec is one spec of a rule and its state.
@@ -44,6 +46,8 @@ type RuleTotals struct {
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	// HarnessErrors counts rules that could not be checked (and did not fail).
+	HarnessErrors int `json:"harnessErrors"`
 }
 
 // Trace is the traceability matrix of a run (reports/summary.json, reports/traceability.md).
@@ -60,7 +64,7 @@ func BuildTrace(s Summary, cat *catalog.Catalog) Trace {
 	t := Trace{Metadata: s.Metadata, Verdict: s.Verdict, SpecTotals: s.Totals}
 	byRule := map[string][]TracedSpec{}
 	for _, sp := range s.Specs {
-		byRule[sp.Rule] = append(byRule[sp.Rule], TracedSpec{Name: sp.Name, State: sp.State})
+		byRule[sp.Rule] = append(byRule[sp.Rule], TracedSpec{Name: sp.Name, State: sp.Outcome})
 	}
 	for _, e := range cat.Endpoints {
 		te := TracedEndpoint{Endpoint: e}
@@ -72,14 +76,18 @@ func BuildTrace(s Summary, cat *catalog.Catalog) Trace {
 			ran := false
 			for _, sp := range tr.Specs {
 				switch sp.State {
-				case "passed":
+				case OutcomePassed:
 					ran = true
-				case "skipped", "pending":
+				case OutcomeSkipped:
+				case OutcomeHarnessError:
+					if tr.Status != RuleFailed {
+						tr.Status = RuleHarnessError
+					}
 				default:
 					tr.Status = RuleFailed
 				}
 			}
-			if tr.Status != RuleFailed && ran {
+			if tr.Status == RuleSkipped && ran {
 				tr.Status = RulePassed
 			}
 			if tr.Specs == nil {
@@ -91,6 +99,8 @@ func BuildTrace(s Summary, cat *catalog.Catalog) Trace {
 				t.RuleTotals.Passed++
 			case RuleFailed:
 				t.RuleTotals.Failed++
+			case RuleHarnessError:
+				t.RuleTotals.HarnessErrors++
 			default:
 				t.RuleTotals.Skipped++
 			}
@@ -129,9 +139,9 @@ func (t Trace) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Traceability: %s\n\n", strings.ToUpper(t.Verdict))
 	fmt.Fprintf(&b, "Run %s against %s, profile %s.\n\n", t.Metadata.RunID, t.Metadata.Target, t.Metadata.Profile)
-	fmt.Fprintf(&b, "| | total | passed | failed | skipped |\n|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| rules | %d | %d | %d | %d |\n", t.RuleTotals.Rules, t.RuleTotals.Passed, t.RuleTotals.Failed, t.RuleTotals.Skipped)
-	fmt.Fprintf(&b, "| specs | %d | %d | %d | %d |\n", t.SpecTotals.Specs, t.SpecTotals.Passed, t.SpecTotals.Failed, t.SpecTotals.Skipped)
+	fmt.Fprintf(&b, "| | total | passed | failed | skipped | harness errors |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| rules | %d | %d | %d | %d | %d |\n", t.RuleTotals.Rules, t.RuleTotals.Passed, t.RuleTotals.Failed, t.RuleTotals.Skipped, t.RuleTotals.HarnessErrors)
+	fmt.Fprintf(&b, "| specs | %d | %d | %d | %d | %d |\n", t.SpecTotals.Specs, t.SpecTotals.Passed, t.SpecTotals.Failed, t.SpecTotals.Skipped, t.SpecTotals.HarnessErrors)
 	for _, e := range t.Endpoints {
 		fmt.Fprintf(&b, "\n## %s `%s %s`\n\n| rule | evidence | status | statement | specs |\n|---|---|---|---|---|\n", e.ID, e.Method, e.Path)
 		for _, r := range e.Rules {

@@ -25,11 +25,11 @@ rules:
 		t.Fatal(err)
 	}
 	s := Summary{Verdict: VerdictFail, Specs: []SpecResult{
-		{Name: "p1", Rule: "R-PASS", State: "passed"},
-		{Name: "p2", Rule: "R-PASS", State: "skipped"},
-		{Name: "f1", Rule: "R-FAIL", State: "passed"},
-		{Name: "f2", Rule: "R-FAIL", State: "failed"},
-		{Name: "s1", Rule: "R-SKIP", State: "skipped"},
+		{Name: "p1", Rule: "R-PASS", Outcome: OutcomePassed},
+		{Name: "p2", Rule: "R-PASS", Outcome: OutcomeSkipped},
+		{Name: "f1", Rule: "R-FAIL", Outcome: OutcomePassed},
+		{Name: "f2", Rule: "R-FAIL", Outcome: OutcomeFailed},
+		{Name: "s1", Rule: "R-SKIP", Outcome: OutcomeSkipped},
 	}}
 	tr := BuildTrace(s, cat)
 	got := map[string]string{}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
@@ -18,22 +17,21 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
+	if runner.IsWorker() {
+		return runner.RunWorker(ctx, stderr)
+	}
 	fs := flag.NewFlagSet("mpsdconf run", flag.ContinueOnError)
-	var cfg runner.Config
+	settings := runner.BindFlags(fs)
 	var faults multiFlag
-	fs.StringVar(&cfg.Target, "target", "", "base URL of the MPSD under test (default: start the embedded emulator)")
-	fs.StringVar(&cfg.ConfigFile, "config", "", "YAML file describing the target's test world and identities")
-	fs.StringVar(&cfg.EmulatorTokenKey, "emulator-token-key", "", "signing key of an mpsdconf emulator target: mint identities instead of reading them from --config (or $"+runner.EnvTokenKey+")")
-	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for junit.xml, report.json and report.md")
-	fs.StringVar(&cfg.Profile, "profile", "strict", "rules to run by evidence: strict (doc, wire and inferred) or documented (doc and wire)")
-	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'endpoint: containsAny handles-query' or 'rule: containsAny HQ-PRIVATE-403'")
-	fs.Int64Var(&cfg.RandomSeed, "seed", 0, "random seed for spec order (default: from the clock; recorded in the reports)")
-	fs.BoolVar(&cfg.RandomizeAll, "randomize-all", false, "shuffle every spec, not only top-level containers")
-	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Minute, "limit for the whole run")
-	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "limit for each HTTP request")
+	var dryRun, verbose, noColor bool
 	fs.Var(&faults, "fault", "switch on an emulator fault in the embedded emulator (repeatable; self-test)")
-	fs.BoolVar(&cfg.Verbose, "v", false, "print every spec as it runs")
-	fs.BoolVar(&cfg.NoColor, "no-color", false, "disable coloured output")
+	fs.BoolVar(&dryRun, "dry-run", false, "list the selected specs without contacting any target")
+	fs.BoolVar(&verbose, "v", false, "print every spec as it runs")
+	fs.BoolVar(&noColor, "no-color", false, "disable coloured output")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: mpsdconf run [flags]\n\nSettings come from flags, then MPSDCONF_* environment variables, then the --config file, then defaults.\n\n")
+		fs.PrintDefaults()
+	}
 	if done, code := parseFlags(fs, args, stderr); done {
 		return code
 	}
@@ -41,7 +39,12 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mpsdconf run: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg.Faults = faults
+	cfg, err := runner.LoadConfig(settings, os.Environ())
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
+		return 2
+	}
+	cfg.Faults, cfg.DryRun, cfg.Verbose, cfg.NoColor = faults, dryRun, verbose, noColor
 	return runner.Run(ctx, cfg, stderr)
 }
 
@@ -64,12 +67,12 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	world := fixtures.DefaultEnvironment()
 	if *configFile != "" {
-		fc, err := runner.LoadFile(*configFile)
+		w, err := runner.LoadWorld(*configFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
 			return 2
 		}
-		world = fc.Environment
+		world = w
 	}
 	key := *tokenKey
 	if key == "" {

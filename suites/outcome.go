@@ -1,0 +1,24 @@
+package suites
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// HarnessErrorPrefix starts the failure message of a spec that could not check its rule: the
+// target gave no usable answer (no response, timeout, throttled beyond the retry budget, a
+// body too large to read). Reports class such specs as harness errors, not failures.
+const HarnessErrorPrefix = "harness error: "
+
+// failRequest fails the spec for a request that got no usable answer, classing it as a
+// harness error when the cause lies in reaching the target rather than in its answer.
+func failRequest(err error, detail string, offset int) {
+	prefix := "request failed: "
+	if mpsdclient.IsHarnessError(err) {
+		prefix = HarnessErrorPrefix
+	}
+	Fail(fmt.Sprintf("%s%v%s", prefix, err, detail), offset+1)
+}

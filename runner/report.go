@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -282,7 +283,7 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 	if err := annotateJUnit(junitPath, s); err != nil {
 		return fmt.Errorf("write %s: %w", JUnitFile, err)
 	}
-	raw, err := json.MarshalIndent(s, "", "  ")
+	raw, err := marshalReadable(s)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", JSONFile, err)
 	}
@@ -293,6 +294,19 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 		return fmt.Errorf("write %s: %w", MarkdownFile, err)
 	}
 	return WriteTrace(dir, BuildTrace(s, catalog.Default()))
+}
+
+// marshalReadable encodes v as indented JSON without escaping <, > and & (reports show
+// "<redacted>" and HTTP transcripts as they are).
+func marshalReadable(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 func orUnknown(s string) string {
@@ -386,7 +400,7 @@ func Markdown(s Summary) string {
 	fmt.Fprintf(&b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
 	fmt.Fprintf(&b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
 		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
-	if cfg, err := json.MarshalIndent(m.Config, "", "  "); err == nil {
+	if cfg, err := marshalReadable(m.Config); err == nil {
 		fmt.Fprintf(&b, "\n<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n", cfg)
 	}
 	if s.SetupFailure != "" {

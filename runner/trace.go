@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,7 +120,7 @@ const (
 
 // WriteTrace writes summary.json and traceability.md into dir.
 func WriteTrace(dir string, t Trace) error {
-	raw, err := json.MarshalIndent(t, "", "  ")
+	raw, err := marshalReadable(t)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", TraceJSONFile, err)
 	}

@@ -14,11 +14,12 @@ import (
 const HarnessErrorPrefix = "harness error: "
 
 // failRequest fails the spec for a request that got no usable answer, classing it as a
-// harness error when the cause lies in reaching the target rather than in its answer.
-func failRequest(err error, detail string, offset int) {
+// harness error when the cause lies in reaching the target rather than in its answer. shown
+// is the redacted error, cause the original one (for its class).
+func failRequest(shown, cause error, detail string, offset int) {
 	prefix := "request failed: "
-	if mpsdclient.IsHarnessError(err) {
+	if mpsdclient.IsHarnessError(cause) {
 		prefix = HarnessErrorPrefix
 	}
-	Fail(fmt.Sprintf("%s%v%s", prefix, err, detail), offset+1)
+	Fail(fmt.Sprintf("%s%v%s", prefix, shown, detail), offset+1)
 }

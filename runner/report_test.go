@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,15 +64,23 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 
 func TestWriteReports(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "reports")
+	unchecked := spec("c no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
+	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
 	report := types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SuiteSucceeded:   false,
 		SpecReports: []types.SpecReport{
 			spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS"),
 			spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403"),
+			unchecked,
 		},
 	}
-	s := Summarize(Metadata{RunID: "r1", StartedAt: time.Now(), Duration: time.Second}, report)
+	cfg := DefaultConfig()
+	cfg.Target, cfg.Proxy, cfg.EmulatorTokenKey = "https://mpsd.example", "http://u:proxy-secret-1@proxy:3128", "key-secret-2"
+	meta := Metadata{RunID: "r1", Target: cfg.Target, HarnessVersion: "v9.9.9", Commit: "abc123", Profile: "strict",
+		LabelFilter: "rule: containsAny HQ-TAKE-LIMITS", RandomSeed: 4242, Procs: 3, ContractVersion: 107,
+		Config: cfg.Redacted(), StartedAt: time.Now(), Duration: time.Second}
+	s := Summarize(meta, report)
 	if err := WriteReports(dir, report, s); err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +96,26 @@ func TestWriteReports(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(dir, MarkdownFile))
 	if !strings.Contains(string(md), "FAIL") || !strings.Contains(string(md), "HQ-PRIVATE-403") {
 		t.Errorf("report.md:\n%s", md)
+	}
+	if !strings.Contains(string(junit), `<error message="harness error: GET /handles/x`) || !strings.Contains(string(junit), `errors="1"`) {
+		t.Errorf("junit.xml does not show the harness error as an <error>:\n%s", junit)
+	}
+	// Every report carries the run metadata and the redacted configuration.
+	for _, f := range []string{JUnitFile, JSONFile, MarkdownFile, TraceJSONFile, TraceMarkdownFile} {
+		raw, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"r1", "https://mpsd.example", "v9.9.9", "abc123", "4242", "HQ-TAKE-LIMITS", "proxy:3128"} {
+			if !strings.Contains(html.UnescapeString(string(raw)), want) {
+				t.Errorf("%s lacks %q", f, want)
+			}
+		}
+		for _, secret := range []string{"proxy-secret-1", "key-secret-2"} {
+			if strings.Contains(string(raw), secret) {
+				t.Errorf("%s contains the secret %q", f, secret)
+			}
+		}
 	}
 }
 

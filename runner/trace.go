@@ -137,7 +137,12 @@ func WriteTrace(dir string, t Trace) error {
 func (t Trace) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Traceability: %s\n\n", strings.ToUpper(t.Verdict))
-	fmt.Fprintf(&b, "Run %s against %s, profile %s.\n\n", t.Metadata.RunID, t.Metadata.Target, t.Metadata.Profile)
+	m := t.Metadata
+	fmt.Fprintf(&b, "Run %s against %s (contract version %d), profile %s, label filter `%s`, seed %d, %d process(es); harness %s, commit %s.\n\n",
+		m.RunID, m.Target, m.ContractVersion, m.Profile, m.LabelFilter, m.RandomSeed, m.Procs, m.HarnessVersion, orUnknown(m.Commit))
+	if cfg, err := marshalReadable(m.Config); err == nil {
+		fmt.Fprintf(&b, "<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n\n", cfg)
+	}
 	fmt.Fprintf(&b, "| | total | passed | failed | skipped | harness errors |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| rules | %d | %d | %d | %d | %d |\n", t.RuleTotals.Rules, t.RuleTotals.Passed, t.RuleTotals.Failed, t.RuleTotals.Skipped, t.RuleTotals.HarnessErrors)
 	fmt.Fprintf(&b, "| specs | %d | %d | %d | %d | %d |\n", t.SpecTotals.Specs, t.SpecTotals.Passed, t.SpecTotals.Failed, t.SpecTotals.Skipped, t.SpecTotals.HarnessErrors)

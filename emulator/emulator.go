@@ -59,6 +59,10 @@ type Config struct {
 	Faults []string
 	// Now is the emulator's clock; nil means time.Now.
 	Now func() time.Time
+	// Inventory switches on GET /_emulator/inventory (InventoryPath), which answers the
+	// Inventory as JSON without authentication, for tests and debugging. When false the path
+	// is an unknown resource like any other.
+	Inventory bool
 }
 
 // ServiceConfig is one service configuration (SCID) and the session templates it defines.
@@ -136,6 +140,7 @@ type Emulator struct {
 	maxBody        int64
 	inviteLifetime time.Duration
 	faults         map[string]bool
+	inventory      bool
 	clock          func() time.Time
 	store          *store
 	handler        http.Handler
@@ -159,6 +164,7 @@ func New(cfg Config) (*Emulator, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		inviteLifetime: cfg.InviteLifetime,
 		faults:         map[string]bool{},
+		inventory:      cfg.Inventory,
 		clock:          cfg.Now,
 		store:          newStore(),
 	}
@@ -332,8 +338,13 @@ func match(path string, exactCase bool) (*route, []string) {
 	return nil, nil
 }
 
-// serve is the request pipeline: auth, contract version, routing, body limit, handler.
+// serve is the request pipeline: auth, contract version, routing, body limit, handler. The
+// opt-in inventory endpoint (Config.Inventory) is answered before any of it.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
+	if e.inventory && r.URL.Path == InventoryPath {
+		e.serveInventory(w, r)
+		return
+	}
 	auth := r.Header.Get("Authorization")
 	claims, err := xbltoken.Parse(e.tokenKey, auth, e.now())
 	switch {

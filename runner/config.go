@@ -124,8 +124,8 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // UnmarshalYAML parses a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration like 30s or 5m", n.Line, n.Value)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("line %d: %q is not a positive duration like 30s or 5m", n.Line, n.Value)
 	}
 	*d = Duration(v)
 	return nil

@@ -3,8 +3,6 @@ package runner
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -44,6 +42,8 @@ type workerSpec struct {
 	ResultFile string `yaml:"resultFile"`
 	// ProgressFD is the file descriptor of the progress pipe.
 	ProgressFD int `yaml:"progressFD"`
+	// JournalFile is the run's cleanup journal, shared by every worker.
+	JournalFile string `yaml:"journalFile"`
 }
 
 // workerResult is what a worker leaves for the parent.
@@ -85,7 +85,7 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 	}
 	shards, total := shardRules(plan, r.Procs)
 	if total == 0 {
-		return finishRun(r, newMetadata(r, "(nothing selected)"), types.Report{}, stderr)
+		return finishRun(r, newMetadata(r, "(nothing selected)"), types.Report{}, CleanupReport{}, stderr)
 	}
 	worlds, err := workerWorlds(r, len(shards))
 	if err != nil {
@@ -93,16 +93,18 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 		return ExitHarness
 	}
 	base := r.Config
+	var emu *emulator.Emulator
 	if r.embedded {
-		raw := make([]byte, 32)
-		if _, err := rand.Read(raw); err != nil {
-			fmt.Fprintf(stderr, "mpsdconf: generate emulator key: %v\n", err)
+		key, err := newEmulatorKey()
+		if err != nil {
+			fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 			return ExitHarness
 		}
-		key := hex.EncodeToString(raw)
 		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
 		ecfg.Faults = r.Faults
-		url, stop, err := StartEmulator(ecfg, "127.0.0.1:0")
+		var url string
+		var stop func()
+		emu, url, stop, err = serveEmulator(ecfg, "127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 			return ExitHarness
@@ -126,6 +128,11 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 	if r.embedded {
 		meta.Target = base.Target + " (embedded emulator)"
 	}
+	journalPath := journalFile(r.ReportDir, meta.RunID)
+	if err := os.MkdirAll(r.ReportDir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: create report directory: %v\n", err)
+		return ExitHarness
+	}
 	fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d): %d specs in %d processes\n",
 		meta.RunID, meta.Target, meta.Profile, meta.RandomSeed, total, len(shards))
 	prog := newProgress(stderr, total)
@@ -138,7 +145,7 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 		cfg.IdentityPools = nil
 		cfg.RateLimit = r.RateLimit / float64(len(shards)) // the limit holds for the run as a whole
 		w := workerSpec{Index: k, RunID: meta.RunID, Config: cfg, Rules: shards[k],
-			ResultFile: filepath.Join(tmp, fmt.Sprintf("worker-%d.json", k+1)), ProgressFD: 3}
+			ResultFile: filepath.Join(tmp, fmt.Sprintf("worker-%d.json", k+1)), ProgressFD: 3, JournalFile: journalPath}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -160,7 +167,7 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 			Failure: types.Failure{Message: strings.Join(problems, "\n")},
 		})
 	}
-	code := finishRun(r, meta, report, stderr)
+	code := finishRun(r, meta, report, checkCleanup(journalPath, meta.RunID, emu), stderr)
 	printFailures(stderr, Summarize(meta, report))
 	return code
 }

@@ -173,11 +173,13 @@ func firstLine(s string) string {
 
 // Summary is the machine-readable outcome of a run (reports/report.json).
 type Summary struct {
-	Metadata     Metadata     `json:"run"`
-	Verdict      string       `json:"verdict"`
-	Totals       Totals       `json:"totals"`
-	SetupFailure string       `json:"setupFailure,omitempty"`
-	Specs        []SpecResult `json:"specs"`
+	Metadata     Metadata `json:"run"`
+	Verdict      string   `json:"verdict"`
+	Totals       Totals   `json:"totals"`
+	SetupFailure string   `json:"setupFailure,omitempty"`
+	// Cleanup says whether the run left anything on the target.
+	Cleanup CleanupReport `json:"cleanup"`
+	Specs   []SpecResult  `json:"specs"`
 }
 
 // Verdicts.
@@ -400,6 +402,11 @@ func Markdown(s Summary) string {
 	fmt.Fprintf(&b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
 	fmt.Fprintf(&b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
 		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
+	if msg := s.Cleanup.Problem(m.Target, m.RunID); msg != "" {
+		fmt.Fprintf(&b, "| cleanup | %s |\n", escapeCell(msg))
+	} else {
+		fmt.Fprintf(&b, "| cleanup | everything the run created was removed |\n")
+	}
 	if cfg, err := marshalReadable(m.Config); err == nil {
 		fmt.Fprintf(&b, "\n<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n", cfg)
 	}

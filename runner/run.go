@@ -40,7 +40,7 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) int {
 		return ExitHarness
 	}
 	if _, err := types.ParseLabelFilter(r.labelFilter); err != nil {
-		fmt.Fprintf(stderr, "mpsdconf: configuration error: labelFilter %q: %v\n", r.labelFilter, err)
+		fmt.Fprintf(stderr, "mpsdconf: configuration error: label filter (labelFilter) %q: %v\n", r.labelFilter, err)
 		return ExitHarness
 	}
 	if r.DryRun {
@@ -62,12 +62,13 @@ func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout.D())
 	defer cancel()
 
-	target, ids, stop, err := prepareTarget(ctx, r)
+	tgt, err := prepareTarget(r)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 		return ExitHarness
 	}
-	defer stop()
+	defer tgt.stop()
+	target, ids := tgt.url, tgt.ids
 
 	client, err := newClient(r, target, ids)
 	if err != nil {
@@ -79,10 +80,19 @@ func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
 		return ExitHarness
 	}
 	meta := newMetadata(r, client.Redactor().String(target))
+	journalPath := journalFile(r.ReportDir, meta.RunID)
+	process := 0
 	if r.worker != nil {
-		meta.RunID = r.worker.RunID
+		meta.RunID, journalPath, process = r.worker.RunID, r.worker.JournalFile, r.worker.Index+1
 	}
-	if err := suites.Configure(&suites.Env{Client: client, Identities: ids, World: r.world, RunID: meta.RunID}); err != nil {
+	jrnl, err := openJournal(journalPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
+		return ExitHarness
+	}
+	defer jrnl.Close()
+	if err := suites.Configure(&suites.Env{Client: client, Identities: ids, World: r.world, RunID: meta.RunID,
+		Journal: jrnl, Process: process}); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
 		return ExitHarness
 	}
@@ -125,17 +135,23 @@ func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
 		return ExitPass
 	}
 	meta.RandomSeed = suiteConfig.RandomSeed
-	return finishRun(r, meta, report, stderr)
+	_ = jrnl.Close()
+	cleanup := checkCleanup(journalPath, meta.RunID, tgt.emu)
+	return finishRun(r, meta, report, cleanup, stderr)
 }
 
 // finishRun writes the reports of a finished run and returns its exit code.
-func finishRun(r resolved, meta Metadata, report types.Report, stderr io.Writer) int {
+func finishRun(r resolved, meta Metadata, report types.Report, cleanup CleanupReport, stderr io.Writer) int {
 	summary := Summarize(meta, report)
+	summary.Cleanup = cleanup
 	if err := WriteReports(r.ReportDir, report, summary); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: writing reports: %v\n", err)
 		return ExitHarness
 	}
 	fmt.Fprintf(stderr, "mpsdconf: %s; verdict %s; reports in %s\n", summary.Totals.Line(), summary.Verdict, r.ReportDir)
+	if msg := cleanup.Problem(meta.Target, meta.RunID); msg != "" {
+		fmt.Fprintf(stderr, "mpsdconf: %s\n", msg)
+	}
 	return summary.ExitCode()
 }
 
@@ -231,58 +247,82 @@ func selectWorkerWorld(r *resolved, sc types.SuiteConfig) error {
 	return nil
 }
 
+// preparedTarget is the target of a run (or of one worker) and the identities to call it with.
+type preparedTarget struct {
+	url  string
+	ids  *identity.Store
+	emu  *emulator.Emulator // the embedded emulator, if this process serves it
+	stop func()
+}
+
 // prepareTarget starts the embedded emulator when needed and builds the identities.
-func prepareTarget(ctx context.Context, r resolved) (target string, ids *identity.Store, stop func(), err error) {
-	stop = func() {}
+func prepareTarget(r resolved) (preparedTarget, error) {
+	t := preparedTarget{url: r.Target, stop: func() {}}
 	now := time.Now()
 	switch {
 	case r.embedded:
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return "", nil, stop, fmt.Errorf("generate emulator key: %w", err)
+		key, err := newEmulatorKey()
+		if err != nil {
+			return t, err
 		}
-		ecfg := emulator.ConfigFromEnvironment(r.world, key)
+		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
 		ecfg.Faults = r.Faults
-		url, shutdown, err := StartEmulator(ecfg, "127.0.0.1:0")
+		emu, url, stop, err := serveEmulator(ecfg, "127.0.0.1:0")
 		if err != nil {
-			return "", nil, stop, err
+			return t, err
 		}
-		ids, err := identity.Mint(r.world, key, now)
+		ids, err := identity.Mint(r.world, []byte(key), now)
 		if err != nil {
-			shutdown()
-			return "", nil, stop, err
+			stop()
+			return t, err
 		}
-		return url, ids, shutdown, nil
+		return preparedTarget{url: url, ids: ids, emu: emu, stop: stop}, nil
 	case r.EmulatorTokenKey != "":
 		ids, err := identity.Mint(r.world, []byte(r.EmulatorTokenKey), now)
-		return r.Target, ids, stop, err
+		t.ids = ids
+		return t, err
 	default:
 		ids, err := identity.FromEnvironment(r.world, os.LookupEnv)
 		if err != nil {
-			return "", nil, stop, fmt.Errorf("configuration error: %w", err)
+			return t, fmt.Errorf("configuration error: %w", err)
 		}
-		return r.Target, ids, stop, nil
+		t.ids = ids
+		return t, nil
 	}
+}
+
+// newEmulatorKey returns a random signing key for an embedded emulator.
+func newEmulatorKey() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate emulator key: %w", err)
+	}
+	return hex.EncodeToString(raw), nil
 }
 
 // StartEmulator serves an emulator on addr and returns its base URL and a stop function.
 func StartEmulator(cfg emulator.Config, addr string) (baseURL string, stop func(), err error) {
+	_, baseURL, stop, err = serveEmulator(cfg, addr)
+	return baseURL, stop, err
+}
+
+func serveEmulator(cfg emulator.Config, addr string) (*emulator.Emulator, string, func(), error) {
 	emu, err := emulator.New(cfg)
 	if err != nil {
-		return "", nil, fmt.Errorf("start emulator: %w", err)
+		return nil, "", nil, fmt.Errorf("start emulator: %w", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("start emulator: listen on %s: %w", addr, err)
+		return nil, "", nil, fmt.Errorf("start emulator: listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	stop = func() {
+	stop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return emu, "http://" + ln.Addr().String(), stop, nil
 }
 
 // preflight checks that the target answers HTTP at all, so an unreachable target is reported

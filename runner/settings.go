@@ -225,8 +225,8 @@ func setField(p any, raw string) error {
 		*f = v
 	case *Duration:
 		v, err := time.ParseDuration(raw)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration like 30s or 5m", raw)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("%q is not a positive duration like 30s or 5m", raw)
 		}
 		*f = Duration(v)
 	default:

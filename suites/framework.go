@@ -16,6 +16,7 @@ import (
 	"github.com/mpsdconf/mpsdconf/catalog"
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/journal"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
@@ -33,6 +34,12 @@ type Env struct {
 	World fixtures.Environment
 	// RunID tags every session the run creates.
 	RunID string
+	// Journal, if not nil, records every membership and handle the specs create, and their
+	// cleanup, so `mpsdconf sweep` can undo what a crashed run left behind.
+	Journal *journal.Journal
+	// Process is this process's number (from 1) in a multi-process run, 0 otherwise; journal
+	// entries qualify identity names with it (journal.Qualify).
+	Process int
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/journal"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
@@ -100,7 +102,7 @@ func (s *Scenario) doCtx(ctx context.Context, offset int, who, method, path stri
 		if ex != nil {
 			detail = "\n" + ex.String()
 		}
-		Fail(fmt.Sprintf("request failed: %v%s", s.env.Client.Redactor().String(err.Error()), detail), offset)
+		failRequest(errors.New(s.env.Client.Redactor().String(err.Error())), err, detail, offset)
 	}
 	return ex
 }
@@ -170,17 +172,17 @@ func (s *Scenario) PutNewSession(who, template string) (SessionRef, *mpsdclient.
 // (extra is merged into the request, e.g. constants), expects 201, and registers cleanup.
 func (s *Scenario) CreateSession(who, template string, extra map[string]any) SessionRef {
 	ref := s.NewRef(template)
+	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the session
 	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, extra)))
 	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusCreated), "setup: creating a session failed\n%s", ex)
-	s.deferLeave(who, ref)
 	return ref
 }
 
 // Join makes who an active member of ref; expects 200 or 201 and registers cleanup.
 func (s *Scenario) Join(who string, ref SessionRef) *mpsdclient.Exchange {
+	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the membership
 	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
 	ExpectWithOffset(1, ex.Status).To(BeElementOf(http.StatusOK, http.StatusCreated), "setup: joining a session failed\n%s", ex)
-	s.deferLeave(who, ref)
 	return ex
 }
 
@@ -189,9 +191,19 @@ func (s *Scenario) Leave(who string, ref SessionRef) *mpsdclient.Exchange {
 	return s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
 }
 
+// deferLeave records who's membership of ref in the run's journal and registers who's leave.
+// Call it before the request that may make who a member, so the journal knows the membership
+// even if the run dies before the answer arrives.
 func (s *Scenario) deferLeave(who string, ref SessionRef) {
+	entry := journal.Entry{
+		RunID: s.env.RunID, Kind: journal.KindMembership, Identity: journal.Qualify(who, s.env.Process),
+		SCID: ref.SCID, Template: ref.Template, Name: ref.Name,
+	}
+	if err := s.env.Journal.Record(entry); err != nil { // a nil journal records nothing
+		AddReportEntry("cleanup problem", err.Error())
+	}
 	DeferCleanup(func() {
-		s.cleanup(who, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+		s.cleanup(who, entry, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
 	})
 }
 
@@ -225,13 +237,24 @@ func (s *Scenario) createHandle(who string, body map[string]any) Handle {
 	return Handle{ID: id, Owner: who, Doc: doc}
 }
 
-// DeferDeleteHandle registers the deletion of handle id (as who) when the spec ends.
+// DeferDeleteHandle records handle id (created by who) in the run's journal and registers its
+// deletion (as who) when the spec ends. Call it as soon as the 201 names the handle.
 func (s *Scenario) DeferDeleteHandle(who, id string) {
-	DeferCleanup(func() { s.cleanup(who, http.MethodDelete, "/handles/"+id) })
+	entry := journal.Entry{RunID: s.env.RunID, Kind: journal.KindHandle, Identity: journal.Qualify(who, s.env.Process), ID: id}
+	// A handle of Anonymous (only a faulty target creates one) is not journaled: no identity
+	// could undo it. A journal problem is reported, never a spec failure.
+	if who != Anonymous {
+		if err := s.env.Journal.Record(entry); err != nil {
+			AddReportEntry("cleanup problem", err.Error())
+		}
+	}
+	DeferCleanup(func() { s.cleanup(who, entry, http.MethodDelete, "/handles/"+id) })
 }
 
-// cleanup sends a cleanup request; a 2xx or 404 is fine, anything else is reported (not failed).
-func (s *Scenario) cleanup(who, method, path string, opts ...mpsdclient.Option) {
+// cleanup sends the cleanup request of the journaled resource entry; a 2xx or 404 is fine and
+// is recorded in the journal as done, anything else (including a journal that cannot be
+// written) is reported as a "cleanup problem", never failed.
+func (s *Scenario) cleanup(who string, entry journal.Entry, method, path string, opts ...mpsdclient.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	if who != Anonymous {
@@ -242,6 +265,11 @@ func (s *Scenario) cleanup(who, method, path string, opts ...mpsdclient.Option) 
 	case err != nil:
 		AddReportEntry("cleanup problem", s.env.Client.Redactor().String(err.Error()))
 	case ex.Status == http.StatusNotFound || (ex.Status >= 200 && ex.Status < 300):
+		if who != Anonymous {
+			if err := s.env.Journal.Record(entry.Done()); err != nil {
+				AddReportEntry("cleanup problem", err.Error())
+			}
+		}
 	default:
 		AddReportEntry("cleanup problem", ex.String())
 	}

@@ -54,6 +54,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+runner.EnvTokenKey+"; default: a random key, printed to stderr)")
 	configFile := fs.String("config", "", "YAML file describing the test world (SCID, templates, identities, social graph)")
 	listFaults := fs.Bool("list-faults", false, "list the fault switches and the rule each one breaks, then exit")
+	inventory := fs.Bool("inventory", false, "serve GET "+emulator.InventoryPath+": every stored session and handle as JSON, unauthenticated (tests and debugging)")
 	var faults multiFlag
 	fs.Var(&faults, "fault", "switch on a fault (repeatable)")
 	if done, code := parseFlags(fs, args, stderr); done {
@@ -89,6 +90,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	cfg := emulator.ConfigFromEnvironment(world, []byte(key))
 	cfg.Faults = faults
+	cfg.Inventory = *inventory
 	url, stop, err := runner.StartEmulator(cfg, *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)

@@ -28,6 +28,7 @@ Usage:
   mpsdconf emulate   serve the reference emulator
   mpsdconf list      list the catalog's rules with their evidence, statement and specs
   mpsdconf selftest  prove every spec can fail: run the suite against each emulator fault
+  mpsdconf sweep     remove what a crashed run left on a target (--target URL --run-id ID)
   mpsdconf validate  validate JSON files against a schema
   mpsdconf version   print the harness version
 
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdList(args[1:], stdout, stderr)
 	case "selftest":
 		return cmdSelfTest(ctx, args[1:], stdout, stderr)
+	case "sweep":
+		return cmdSweep(ctx, args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

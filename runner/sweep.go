@@ -1,0 +1,451 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/journal"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+)
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	// HandlesDeleted counts handles the sweep deleted.
+	HandlesDeleted int
+	// MembershipsLeft counts memberships the sweep ended by leaving the session.
+	MembershipsLeft int
+	// AlreadyGone counts handles and memberships that were already gone.
+	AlreadyGone int
+	// Problems counts the actions that failed (transport errors, unexpected answers).
+	Problems int
+}
+
+// String summarises the result in one line.
+func (r SweepResult) String() string {
+	return fmt.Sprintf("%d handles deleted, %d memberships left, %d already gone, %d problems",
+		r.HandlesDeleted, r.MembershipsLeft, r.AlreadyGone, r.Problems)
+}
+
+// runIDPattern is what a sweepable run ID looks like (the runner's IDs are lower-case time
+// and hex, joined with '-').
+var runIDPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// ErrSweepProblems is wrapped by the error Sweep returns when some actions failed.
+var ErrSweepProblems = errors.New("some resources could not be cleaned up")
+
+// Sweep removes what the run runID left on the target: the handles it created and the
+// session memberships it holds. It works in two steps, printing one line per action to out:
+//
+//  1. With a journal (journalPath not empty), every handle and membership the journal records
+//     for runID and does not mark done is undone as the identity that created it: handles are
+//     deleted, sessions are left with the session-leave body.
+//  2. Discovery, which needs no journal: for each user identity, the activity handles it owns
+//     in world.SCID are queried; every one whose session name contains "-<runID>-" is deleted
+//     (as its owner), and its session is left by every identity that is still a member.
+//
+// A 2xx or 404 answer means done (a resource found already gone is counted as such); any
+// other answer or a transport error is reported and counted as a problem, and the sweep goes
+// on. Sweep returns an error wrapping ErrSweepProblems when there were problems, and an error
+// before any request when the arguments are invalid or the journal cannot be read. Sweep does
+// not write to the journal, so sweeping again is harmless: everything is then already gone.
+//
+// Handles the journal does not know (a crash between the 201 and its record) are found only
+// if they are activity handles: the handles query cannot list invite, transfer or search
+// handles. Authorization values are never printed.
+func Sweep(ctx context.Context, client *mpsdclient.Client, ids *identity.Store, world fixtures.Environment,
+	runID string, journalPath string, out io.Writer) (SweepResult, error) {
+	if !runIDPattern.MatchString(runID) {
+		return SweepResult{}, fmt.Errorf("sweep: run ID %q is invalid: it must be non-empty and use only a-z, 0-9 and -", runID)
+	}
+	if client == nil || ids == nil {
+		return SweepResult{}, errors.New("sweep: a client and identities are required")
+	}
+	if out == nil {
+		out = io.Discard
+	}
+	var pending []journal.Entry
+	if journalPath != "" {
+		entries, err := journal.Read(journalPath)
+		if err != nil {
+			return SweepResult{}, fmt.Errorf("sweep: %w", err)
+		}
+		pending = journal.Pending(entries, runID)
+	}
+	sw := &sweeper{
+		ctx: ctx, client: client, ids: ids, world: world, runID: runID, out: out,
+		handlesDone: map[string]bool{}, leftDone: map[string]bool{},
+	}
+	if journalPath != "" {
+		sw.printf("journal %s: %d pending entries for run %s", journalPath, len(pending), runID)
+	}
+	sw.undoJournal(pending)
+	sw.discover()
+	sw.printf("sweep of run %s: %s", runID, sw.res)
+	if sw.res.Problems > 0 {
+		return sw.res, fmt.Errorf("sweep of run %s: %w (%d problems)", runID, ErrSweepProblems, sw.res.Problems)
+	}
+	return sw.res, nil
+}
+
+// sweeper is one sweep in progress.
+type sweeper struct {
+	ctx    context.Context
+	client *mpsdclient.Client
+	ids    *identity.Store
+	world  fixtures.Environment
+	runID  string
+	out    io.Writer
+	res    SweepResult
+
+	handlesDone map[string]bool // lower-cased handle ids already dealt with
+	leftDone    map[string]bool // identity + session key already dealt with
+}
+
+// sweepRef names a session the sweep deals with.
+type sweepRef struct {
+	SCID     string `json:"scid"`
+	Template string `json:"templateName"`
+	Name     string `json:"name"`
+}
+
+func (r sweepRef) path() string {
+	return fmt.Sprintf("/serviceconfigs/%s/sessionTemplates/%s/sessions/%s", r.SCID, r.Template, r.Name)
+}
+
+func (r sweepRef) key() string {
+	return strings.ToLower(r.SCID + "/" + r.Template + "/" + r.Name)
+}
+
+func (r sweepRef) String() string { return r.Template + "/" + r.Name }
+
+// printf prints one line, with every secret redacted.
+func (sw *sweeper) printf(format string, args ...any) {
+	fmt.Fprintln(sw.out, sw.client.Redactor().String(fmt.Sprintf(format, args...)))
+}
+
+// problem counts and prints a failed action.
+func (sw *sweeper) problem(format string, args ...any) {
+	sw.res.Problems++
+	sw.printf("problem: "+format, args...)
+}
+
+// send makes one request as who. A transport error or an interrupted sweep is a problem,
+// reported here; the exchange is then nil.
+func (sw *sweeper) send(who identity.Identity, what, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
+	if err := sw.ctx.Err(); err != nil {
+		sw.problem("%s as %s: not attempted: %v", what, who.Name, err)
+		return nil
+	}
+	opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(who.Authorization())}, opts...)
+	ex, err := sw.client.Do(sw.ctx, method, path, opts...)
+	if err != nil {
+		sw.problem("%s as %s: %v", what, who.Name, err)
+		return nil
+	}
+	return ex
+}
+
+// unexpected describes an answer that is neither 2xx nor 404, with the start of its body.
+func unexpected(ex *mpsdclient.Exchange) string {
+	msg := ex.Summary()
+	if body := strings.TrimSpace(string(ex.Body)); body != "" {
+		if first, _, _ := strings.Cut(body, "\n"); len(first) > 200 {
+			body = first[:200] + "..."
+		} else {
+			body = first
+		}
+		msg += ": " + body
+	}
+	return msg
+}
+
+// identityByName returns the named identity, reporting a problem when there is none.
+func (sw *sweeper) identityByName(name, what string) (identity.Identity, bool) {
+	id, err := sw.ids.Get(name)
+	if err != nil {
+		sw.problem("%s: %v", what, err)
+		return identity.Identity{}, false
+	}
+	return id, true
+}
+
+// undoJournal undoes the journal's pending entries: handles first (a leave may delete a bound
+// activity, which would then only show up as already gone), then memberships.
+func (sw *sweeper) undoJournal(pending []journal.Entry) {
+	for _, e := range pending {
+		if e.Kind != journal.KindHandle {
+			continue
+		}
+		if who, ok := sw.identityByName(e.Identity, "handle "+e.ID); ok {
+			sw.deleteHandle(who, e.ID, "journal")
+		}
+	}
+	for _, e := range pending {
+		if e.Kind != journal.KindMembership {
+			continue
+		}
+		ref := sweepRef{SCID: e.SCID, Template: e.Template, Name: e.Name}
+		if who, ok := sw.identityByName(e.Identity, "membership of "+ref.String()); ok {
+			sw.leaveIfMember(who, ref, "journal")
+		}
+	}
+}
+
+// deleteHandle deletes handle id as who.
+func (sw *sweeper) deleteHandle(who identity.Identity, id, source string) {
+	key := strings.ToLower(id)
+	if sw.handlesDone[key] {
+		return
+	}
+	sw.handlesDone[key] = true
+	what := fmt.Sprintf("%s: delete handle %s", source, id)
+	ex := sw.send(who, what, http.MethodDelete, "/handles/"+id)
+	switch {
+	case ex == nil:
+	case ex.Status == http.StatusNotFound:
+		sw.res.AlreadyGone++
+		sw.printf("%s as %s: already gone", what, who.Name)
+	case ex.Status >= 200 && ex.Status < 300:
+		sw.res.HandlesDeleted++
+		sw.printf("%s as %s: deleted", what, who.Name)
+	default:
+		sw.problem("%s as %s: %s", what, who.Name, unexpected(ex))
+	}
+}
+
+// sessionMembers reads the session as who and returns its members' XUIDs; gone is true when
+// the session does not exist (204 or 404). ok is false when the session could not be read.
+func (sw *sweeper) sessionMembers(who identity.Identity, ref sweepRef) (xuids map[string]bool, gone, ok bool) {
+	ex, err := sw.client.Do(sw.ctx, http.MethodGet, ref.path(), mpsdclient.WithAuthorization(who.Authorization()))
+	if err != nil || (ex.Status != http.StatusOK && ex.Status != http.StatusNoContent && ex.Status != http.StatusNotFound) {
+		return nil, false, false
+	}
+	if ex.Status != http.StatusOK {
+		return nil, true, true
+	}
+	var doc struct {
+		Members map[string]struct {
+			Constants struct {
+				System struct {
+					XUID string `json:"xuid"`
+				} `json:"system"`
+			} `json:"constants"`
+		} `json:"members"`
+	}
+	if err := ex.DecodeJSON(&doc); err != nil {
+		return nil, false, false
+	}
+	xuids = map[string]bool{}
+	for _, m := range doc.Members {
+		if m.Constants.System.XUID != "" {
+			xuids[m.Constants.System.XUID] = true
+		}
+	}
+	return xuids, false, true
+}
+
+// leaveIfMember ends who's membership of ref. The session is read first (as who, or as a
+// server principal if who may not read it) so a membership that is already gone is counted as
+// such; when it cannot be read, the leave is sent anyway and judged by its answer.
+func (sw *sweeper) leaveIfMember(who identity.Identity, ref sweepRef, source string) {
+	key := who.Name + "\x00" + ref.key()
+	if sw.leftDone[key] {
+		return
+	}
+	sw.leftDone[key] = true
+	what := fmt.Sprintf("%s: leave session %s", source, ref)
+	members, gone, ok := sw.sessionMembers(who, ref)
+	if !ok {
+		if server, found := sw.server(); found {
+			members, gone, ok = sw.sessionMembers(server, ref)
+		}
+	}
+	if ok && (gone || (who.XUID != "" && !members[who.XUID])) {
+		sw.res.AlreadyGone++
+		sw.printf("%s as %s: already gone", what, who.Name)
+		return
+	}
+	leave, err := fixtures.Body("session-leave", nil)
+	if err != nil {
+		sw.problem("%s as %s: %v", what, who.Name, err)
+		return
+	}
+	ex := sw.send(who, what, http.MethodPut, ref.path(), mpsdclient.WithRawBody(leave, "application/json"))
+	switch {
+	case ex == nil:
+	case ex.Status == http.StatusNotFound:
+		sw.res.AlreadyGone++
+		sw.printf("%s as %s: already gone", what, who.Name)
+	case ex.Status >= 200 && ex.Status < 300:
+		sw.res.MembershipsLeft++
+		sw.printf("%s as %s: left", what, who.Name)
+	default:
+		sw.problem("%s as %s: %s", what, who.Name, unexpected(ex))
+	}
+}
+
+// server returns a server principal of the store, if there is one.
+func (sw *sweeper) server() (identity.Identity, bool) {
+	for _, name := range sw.ids.Names() {
+		if id, err := sw.ids.Get(name); err == nil && id.Server {
+			return id, true
+		}
+	}
+	return identity.Identity{}, false
+}
+
+// users returns the store's user identities (those with a XUID), sorted by name.
+func (sw *sweeper) users() []identity.Identity {
+	var out []identity.Identity
+	for _, name := range sw.ids.Names() {
+		if id, err := sw.ids.Get(name); err == nil && !id.Server && id.XUID != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// discovered is one activity handle of the run found by a query.
+type discovered struct {
+	id    string
+	owner string // owner XUID as the target reported it
+	ref   sweepRef
+	asker identity.Identity
+}
+
+// discover queries each user's activity handles, deletes those in the run's sessions and
+// leaves those sessions for every identity that is still a member.
+func (sw *sweeper) discover() {
+	if sw.world.SCID == "" {
+		sw.problem("discovery: the test world has no SCID")
+		return
+	}
+	marker := "-" + sw.runID + "-"
+	var found []discovered
+	seen := map[string]bool{}
+	for _, user := range sw.users() {
+		// The plain query lists handles of sessions that are not private (and of sessions that
+		// are gone); the second lists the private sessions the user is in, which a user may
+		// only query for their own XUID.
+		for _, params := range [][]string{nil, {"private", "true", "xuid", user.XUID, "inactive", "true", "reservations", "true"}} {
+			for _, d := range sw.queryActivities(user, params) {
+				if seen[strings.ToLower(d.id)] || !strings.Contains(strings.ToLower(d.ref.Name), marker) {
+					continue
+				}
+				seen[strings.ToLower(d.id)] = true
+				found = append(found, d)
+			}
+		}
+	}
+	sw.printf("discovery: %d activity handles of run %s found", len(found), sw.runID)
+	sessions := map[string]discovered{}
+	for _, d := range found {
+		who, ok := sw.ownerIdentity(d)
+		if ok {
+			sw.deleteHandle(who, d.id, "discovery")
+		} else {
+			sw.handlesDone[strings.ToLower(d.id)] = true
+			sw.problem("discovery: handle %s is owned by XUID %s, which is none of the identities (and there is no server principal)", d.id, d.owner)
+		}
+		if _, dup := sessions[d.ref.key()]; !dup {
+			sessions[d.ref.key()] = d
+		}
+	}
+	keys := make([]string, 0, len(sessions))
+	for k := range sessions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		sw.leaveSession(sessions[k])
+	}
+}
+
+// queryActivities posts an activity query for user's XUID as user; a failure is a problem.
+func (sw *sweeper) queryActivities(user identity.Identity, params []string) []discovered {
+	body, err := fixtures.BodyMap("query-activity-xuids", map[string]any{"SCID": sw.world.SCID, "XUIDS": []string{user.XUID}})
+	if err != nil {
+		sw.problem("discovery: %v", err)
+		return nil
+	}
+	opts := []mpsdclient.Option{mpsdclient.WithJSON(body)}
+	for i := 0; i+1 < len(params); i += 2 {
+		opts = append(opts, mpsdclient.WithQuery(params[i], params[i+1]))
+	}
+	what := "discovery: query activity handles of " + user.Name
+	if len(params) > 0 {
+		what += " (private sessions)"
+	}
+	ex := sw.send(user, what, http.MethodPost, "/handles/query", opts...)
+	if ex == nil {
+		return nil
+	}
+	if ex.Status != http.StatusOK {
+		sw.problem("%s: %s", what, unexpected(ex))
+		return nil
+	}
+	var resp struct {
+		Results []struct {
+			ID         string   `json:"id"`
+			OwnerXUID  string   `json:"ownerXuid"`
+			SessionRef sweepRef `json:"sessionRef"`
+		} `json:"results"`
+	}
+	if err := ex.DecodeJSON(&resp); err != nil {
+		sw.problem("%s: %v", what, err)
+		return nil
+	}
+	out := make([]discovered, 0, len(resp.Results))
+	for _, r := range resp.Results {
+		if r.ID == "" || strings.ContainsAny(r.ID, "/?#") || r.SessionRef.Name == "" {
+			continue
+		}
+		out = append(out, discovered{id: r.ID, owner: r.OwnerXUID, ref: r.SessionRef, asker: user})
+	}
+	return out
+}
+
+// ownerIdentity picks who deletes a discovered handle: the identity with the owner's XUID
+// (the asker when the target did not say), else a server principal.
+func (sw *sweeper) ownerIdentity(d discovered) (identity.Identity, bool) {
+	if d.owner == "" || d.owner == d.asker.XUID {
+		return d.asker, true
+	}
+	for _, u := range sw.users() {
+		if u.XUID == d.owner {
+			return u, true
+		}
+	}
+	return sw.server()
+}
+
+// leaveSession leaves a discovered session as every identity that is a member of it.
+func (sw *sweeper) leaveSession(d discovered) {
+	members, gone, ok := sw.sessionMembers(d.asker, d.ref)
+	if !ok {
+		if server, found := sw.server(); found {
+			members, gone, ok = sw.sessionMembers(server, d.ref)
+		}
+	}
+	switch {
+	case !ok:
+		sw.problem("discovery: session %s could not be read to find its members", d.ref)
+		return
+	case gone:
+		sw.printf("discovery: session %s: already gone", d.ref)
+		return
+	}
+	for _, u := range sw.users() {
+		if members[u.XUID] {
+			sw.leaveIfMember(u, d.ref, "discovery")
+		}
+	}
+}

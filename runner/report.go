@@ -129,6 +129,8 @@ type SpecResult struct {
 	// State is Ginkgo's state of the spec.
 	State      string  `json:"state"`
 	DurationMs float64 `json:"durationMs"`
+	// Retries counts the spec's requests that were retried because the target throttled.
+	Retries int `json:"retries,omitempty"`
 	// Cause is one line saying why the spec failed, was skipped or could not be checked.
 	Cause    string `json:"cause,omitempty"`
 	Failure  string `json:"failure,omitempty"`
@@ -208,6 +210,11 @@ func Summarize(meta Metadata, report types.Report) Summary {
 			State:      sr.State.String(),
 			Cause:      cause,
 			DurationMs: float64(sr.RunTime.Microseconds()) / 1000,
+		}
+		for _, e := range sr.ReportEntries {
+			if e.Name == suites.RetriesEntry {
+				_, _ = fmt.Sscan(e.StringRepresentation(), &res.Retries)
+			}
 		}
 		if id, ok := catalog.RuleIDFromLabels(sr.Labels()); ok {
 			res.Rule = id

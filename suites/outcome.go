@@ -13,6 +13,9 @@ import (
 // body too large to read). Reports class such specs as harness errors, not failures.
 const HarnessErrorPrefix = "harness error: "
 
+// RetriesEntry names the report entry that counts a spec's retried (throttled) requests.
+const RetriesEntry = "retries"
+
 // failRequest fails the spec for a request that got no usable answer, classing it as a
 // harness error when the cause lies in reaching the target rather than in its answer. shown
 // is the redacted error, cause the original one (for its class).

@@ -62,6 +62,13 @@ func NewScenario(ctx context.Context) *Scenario {
 	Expect(e).NotTo(BeNil(), "suites.Configure was not called")
 	s := &Scenario{ctx: ctx, env: e}
 	DeferCleanup(func() {
+		retries := 0
+		for _, ex := range s.exchanges {
+			retries += ex.Retries
+		}
+		if retries > 0 {
+			AddReportEntry(RetriesEntry, retries)
+		}
 		if CurrentSpecReport().Failed() && len(s.exchanges) > 0 {
 			parts := make([]string, len(s.exchanges))
 			for i, ex := range s.exchanges {

@@ -245,6 +245,13 @@ func TestThrottlingIsWaitedOut(t *testing.T) {
 	if got.Retries != throttled.Load() || got.Retries < 100 {
 		t.Errorf("report.json counts %d retries, the target throttled %d requests", got.Retries, throttled.Load())
 	}
+	perSpec := 0
+	for _, sp := range res.summary.Specs {
+		perSpec += sp.Retries
+	}
+	if perSpec == 0 || perSpec > int(got.Retries) {
+		t.Errorf("specs count %d retries in all, the run %d", perSpec, got.Retries)
+	}
 	var suites reporters.JUnitTestSuites
 	if err := xml.Unmarshal([]byte(readAll(t, filepath.Join(res.dir, runner.JUnitFile))), &suites); err != nil {
 		t.Fatal(err)

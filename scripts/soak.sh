@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make soak: no false positives. The clean emulator must pass the whole suite in random order
 # with 1, 2 and 4 parallel processes, RUNS times each (default 20). One emulator process serves
-# every run; each parallel worker acts as its own set of users (fixtures.Environment.ForWorker).
+# every run (`mpsdconf run --procs N`); each process acts as its own set of users
+# (fixtures.Environment.ForWorker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-20}
@@ -9,7 +10,6 @@ PROCS=${PROCS:-"1 2 4"}
 work=$(mktemp -d)
 mkdir -p bin
 go build -o bin/mpsdconf ./cmd/mpsdconf
-go test -c -o bin/suites.test ./suites
 key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 ./bin/mpsdconf emulate --listen 127.0.0.1:0 --token-key "$key" > "$work/emulator.out" 2> "$work/emulator.err" &
 emulator=$!
@@ -29,18 +29,14 @@ for procs in $PROCS; do
   for i in $(seq 1 "$RUNS"); do
     seed=$(( (RANDOM << 15 | RANDOM) + i ))
     log="$work/procs$procs-run$i.log"
-    if [ "$procs" = 1 ]; then
-      cmd=(./bin/mpsdconf run --target "$url" --emulator-token-key "$key" --randomize-all --seed "$seed"
-           --report-dir "$work/reports-$i" --no-color)
-    else
-      cmd=(go tool ginkgo --procs="$procs" --randomize-all --seed="$seed" --no-color bin/suites.test)
-    fi
-    if MPSDCONF_TARGET="$url" MPSD_EMULATOR_TOKEN_KEY="$key" "${cmd[@]}" > "$log" 2>&1; then
+    cmd=(./bin/mpsdconf run --target "$url" --emulator-token-key "$key" --procs "$procs" --randomize-all
+         --seed "$seed" --report-dir "$work/reports-$procs-$i" --no-color)
+    if "${cmd[@]}" > "$log" 2>&1; then
       pass=$((pass + 1))
     else
       fail=$((fail + 1))
       echo "soak: FAILED with $procs processes, seed $seed; log: $log"
-      grep -E '^\s*\[FAIL\]' "$log" | head -5 || true
+      grep -E '^\s*(\[FAIL\]|FAILED|HARNESS-ERROR)' "$log" | head -5 || true
     fi
   done
   echo "soak: $procs process(es): $RUNS randomized runs: $pass passed, $fail failed"

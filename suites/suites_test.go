@@ -17,9 +17,13 @@ import (
 // names a known rule, no two specs share a name, and every catalog rule has a spec. With
 // -short it only builds the tree (a dry run). Ginkgo runs one suite per process, hence one test.
 func TestSuites(t *testing.T) {
-	// MPSDCONF_TARGET points the run at a separately started emulator (with
-	// MPSD_EMULATOR_TOKEN_KEY), as `make soak` does to run one target from parallel processes.
-	cfg := runner.Config{ReportDir: t.TempDir(), NoColor: true, DryRun: testing.Short(), Target: os.Getenv("MPSDCONF_TARGET")}
+	// The run is configured like `mpsdconf run` from MPSDCONF_* variables, e.g. MPSDCONF_TARGET
+	// and MPSD_EMULATOR_TOKEN_KEY for a separately started emulator.
+	cfg, err := runner.LoadConfig(nil, os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ReportDir, cfg.NoColor, cfg.DryRun = t.TempDir(), true, testing.Short()
 	if code := runner.Run(context.Background(), cfg, os.Stderr); code != runner.ExitPass {
 		t.Errorf("conformance run against the embedded emulator exited %d, want %d", code, runner.ExitPass)
 	}

@@ -63,6 +63,13 @@ type Config struct {
 	// Inventory as JSON without authentication, for tests and debugging. When false the path
 	// is an unknown resource like any other.
 	Inventory bool
+	// ThrottleEvery, when above zero, answers every ThrottleEvery-th request 429 Too Many
+	// Requests with Retry-After (ThrottleRetryAfter, whole seconds) without applying it, as a
+	// throttled MPSD does; for checking that clients wait and retry. It is not a fault: the
+	// contract allows throttling.
+	ThrottleEvery int
+	// ThrottleRetryAfter is the Retry-After of throttled requests (default 1s).
+	ThrottleRetryAfter time.Duration
 }
 
 // ServiceConfig is one service configuration (SCID) and the session templates it defines.
@@ -231,6 +238,9 @@ func New(cfg Config) (*Emulator, error) {
 		e.faults[name] = true
 	}
 	e.handler = withRecover(http.HandlerFunc(e.serve))
+	if cfg.ThrottleEvery > 0 {
+		e.handler = throttle(e.handler, cfg.ThrottleEvery, cfg.ThrottleRetryAfter)
+	}
 	return e, nil
 }
 

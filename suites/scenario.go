@@ -67,7 +67,7 @@ func NewScenario(ctx context.Context) *Scenario {
 			retries += ex.Retries
 		}
 		if retries > 0 {
-			AddReportEntry(RetriesEntry, retries)
+			AddReportEntry(RetriesEntry, retries, ReportEntryVisibilityFailureOrVerbose)
 		}
 		if CurrentSpecReport().Failed() && len(s.exchanges) > 0 {
 			parts := make([]string, len(s.exchanges))

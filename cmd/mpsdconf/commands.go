@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
@@ -54,11 +55,17 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+runner.EnvTokenKey+"; default: a random key, printed to stderr)")
 	configFile := fs.String("config", "", "YAML file describing the test world (SCID, templates, identities, social graph)")
 	listFaults := fs.Bool("list-faults", false, "list the fault switches and the rule each one breaks, then exit")
+	throttleEvery := fs.Int("throttle-every", 0, "answer every Nth request 429 with Retry-After, unapplied, like a throttled MPSD (0: never)")
+	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After of throttled requests (whole seconds)")
 	inventory := fs.Bool("inventory", false, "serve GET "+emulator.InventoryPath+": every stored session and handle as JSON, unauthenticated (tests and debugging)")
 	var faults multiFlag
 	fs.Var(&faults, "fault", "switch on a fault (repeatable)")
 	if done, code := parseFlags(fs, args, stderr); done {
 		return code
+	}
+	if *throttleEvery < 0 || *retryAfter < 0 {
+		fmt.Fprintln(stderr, "mpsdconf emulate: --throttle-every and --retry-after must not be negative")
+		return 2
 	}
 	if *listFaults {
 		for _, f := range emulator.Faults() {
@@ -91,6 +98,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	cfg := emulator.ConfigFromEnvironment(world, []byte(key))
 	cfg.Faults = faults
 	cfg.Inventory = *inventory
+	cfg.ThrottleEvery, cfg.ThrottleRetryAfter = *throttleEvery, *retryAfter
 	url, stop, err := runner.StartEmulator(cfg, *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)

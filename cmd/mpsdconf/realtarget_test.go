@@ -334,11 +334,14 @@ func TestFaultyTargets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end run skipped in -short mode")
 	}
+	// Every case but the stall gets a generous request timeout, so that a slow, loaded CI
+	// machine reading an 8 MiB body is not mistaken for a stalled target.
 	cases := map[string]struct {
 		bad         http.HandlerFunc
 		wantCode    int
 		wantOutcome string
 		wantCause   string
+		timeout     string
 	}{
 		"stalls": {func(w http.ResponseWriter, r *http.Request) {
 			// Reading the whole request lets the server notice the client hang up.
@@ -347,7 +350,7 @@ func TestFaultyTargets(t *testing.T) {
 			case <-r.Context().Done():
 			case <-time.After(30 * time.Second):
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "no response within"},
+		}, runner.ExitHarness, runner.OutcomeHarnessError, "no response within", "500ms"},
 		"resets the connection": {func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -356,13 +359,13 @@ func TestFaultyTargets(t *testing.T) {
 				}
 				_ = conn.Close()
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "no HTTP response"},
+		}, runner.ExitHarness, runner.OutcomeHarnessError, "no HTTP response", "30s"},
 		"cuts the body short": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", "1000")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `{"results":[`)
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "unexpected EOF"},
+		}, runner.ExitHarness, runner.OutcomeHarnessError, "unexpected EOF", "30s"},
 		"sends a huge body": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
@@ -372,17 +375,17 @@ func TestFaultyTargets(t *testing.T) {
 					return
 				}
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "too large"},
+		}, runner.ExitHarness, runner.OutcomeHarnessError, "too large", "30s"},
 		"sends malformed JSON": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `{"results": [{"id": `)
-		}, runner.ExitFail, runner.OutcomeFailed, ""},
+		}, runner.ExitFail, runner.OutcomeFailed, "", "30s"},
 		"sends the wrong content type": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `<html><body>maintenance</body></html>`)
-		}, runner.ExitFail, runner.OutcomeFailed, ""},
+		}, runner.ExitFail, runner.OutcomeFailed, "", "30s"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -393,7 +396,7 @@ func TestFaultyTargets(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			res := runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil, "--target", url, "--emulator-token-key", key,
-				"--request-timeout", "500ms", "--timeout", "2m",
+				"--request-timeout", tc.timeout, "--timeout", "2m",
 				"--label-filter", "rule: containsAny {HQ-TAKE-LIMITS, HQ-PRIVATE-403, HG-UNKNOWN-404}")
 			checkOutcomes(t, res, tc.wantCode, tc.wantOutcome, tc.wantCause)
 			t.Logf("%s: exit %d in %s: %s", name, res.code, time.Since(start).Round(time.Millisecond), res.summary.Totals.Line())

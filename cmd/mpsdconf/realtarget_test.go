@@ -350,7 +350,7 @@ func TestFaultyTargets(t *testing.T) {
 			case <-r.Context().Done():
 			case <-time.After(30 * time.Second):
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "no response within", "500ms"},
+		}, runner.ExitHarness, runner.OutcomeHarnessError, "no response within", "1s"},
 		"resets the connection": {func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {

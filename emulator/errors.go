@@ -83,6 +83,11 @@ func jsonReply(status int, v any) reply {
 	return reply{status: status, body: raw, header: http.Header{}}
 }
 
+// rawJSONReply is a JSON reply with an already encoded body.
+func rawJSONReply(status int, raw []byte) reply {
+	return reply{status: status, body: raw, header: http.Header{}}
+}
+
 // emptyReply is a reply without a body (204, 304, bare 412).
 func emptyReply(status int) reply { return reply{status: status, header: http.Header{}} }
 

@@ -319,6 +319,9 @@ func (e *Emulator) postHandle(c *call) reply {
 	if !(h.typ == handleActivity && e.fault(faultActivityWithoutCreateTime)) {
 		h.doc["createTime"] = timestamp(now)
 	}
+	if err := h.seal(); err != nil {
+		return errorReply(err)
+	}
 	st.handles[h.id] = h
 	if s != nil && !e.fault(faultNoChangeNumberBump) {
 		s.changeNumber++
@@ -328,7 +331,7 @@ func (e *Emulator) postHandle(c *call) reply {
 		status = http.StatusOK
 	}
 	loc := "/handles/" + h.id
-	rp := jsonReply(status, h.doc).
+	rp := rawJSONReply(status, h.raw).
 		with("Location", loc).
 		with("Content-Location", loc).
 		with("Cache-Control", cacheNoStore)
@@ -355,12 +358,12 @@ func (e *Emulator) getHandle(c *call) reply {
 	if h == nil {
 		return handleNotFound(c.params[0])
 	}
-	doc := h.doc
+	rp := rawJSONReply(http.StatusOK, h.raw).with("Cache-Control", cacheNoStore)
 	if e.fault(faultHandleGetLowercasesSessionRef) {
-		doc = copyMap(h.doc)
+		doc := h.document()
 		doc["sessionRef"] = sessionRef{strings.ToLower(h.ref.scid), strings.ToLower(h.ref.template), strings.ToLower(h.ref.name)}.doc()
+		rp = jsonReply(http.StatusOK, doc).with("Cache-Control", cacheNoStore)
 	}
-	rp := jsonReply(http.StatusOK, doc).with("Cache-Control", cacheNoStore)
 	if e.fault(faultHandleGetTextPlain) {
 		rp = rp.with("Content-Type", contentTypeText)
 	}
@@ -390,7 +393,7 @@ func (e *Emulator) deleteHandle(c *call) reply {
 	}
 	st.removeHandle(h.id)
 	if e.fault(faultDeleteAnswers200) {
-		return jsonReply(http.StatusOK, h.doc)
+		return rawJSONReply(http.StatusOK, h.raw)
 	}
 	return emptyReply(http.StatusNoContent)
 }
@@ -408,7 +411,7 @@ func (e *Emulator) getHandleSession(c *call) reply {
 		return handleNotFound(c.params[0])
 	}
 	if e.fault(faultHandleSessionReturnsHandle) {
-		return jsonReply(http.StatusOK, h.doc).with("Cache-Control", cacheNoStore)
+		return rawJSONReply(http.StatusOK, h.raw).with("Cache-Control", cacheNoStore)
 	}
 	if e.fault(faultHandleSessionMissing404) && st.sessions[h.ref.key()] == nil {
 		return errorReply(notFound("the session of handle %s does not exist", h.id))

@@ -323,7 +323,7 @@ func (e *Emulator) queryHandles(c *call) reply {
 		if !e.matches(qp, s) {
 			continue
 		}
-		doc := copyMap(h.doc)
+		doc := h.document()
 		if (qp.include["relatedInfo"] || e.fault(faultAlwaysIncludeRelatedInfo)) && s != nil {
 			ri := relatedInfo(s, h.typ == handleSearch)
 			if e.fault(faultRelatedInfoOmitsFalseClosed) && !s.closed() {

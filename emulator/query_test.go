@@ -239,8 +239,12 @@ func TestQueryResultsCappedAndUnique(t *testing.T) {
 	ref := sessionRef{h.env.SCID, h.env.Templates.Primary, name}
 	for i := 0; i < 120; i++ {
 		id := fmt.Sprintf("00000000-0000-0000-0000-%012d", i)
-		h.emu.store.handles[id] = &handle{id: id, seq: h.emu.store.nextSeq(), typ: handleActivity, ref: ref, creator: h.xuid("user1"),
+		hd := &handle{id: id, seq: h.emu.store.nextSeq(), typ: handleActivity, ref: ref, creator: h.xuid("user1"),
 			titleID: "1", doc: map[string]any{"id": id, "type": "activity"}}
+		if err := hd.seal(); err != nil {
+			t.Fatal(err)
+		}
+		h.emu.store.handles[id] = hd
 	}
 	h.emu.store.mu.Unlock()
 	got := h.query("user1", "", h.xuidsQuery("user1"))

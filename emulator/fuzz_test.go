@@ -3,15 +3,29 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/mpsdconf/mpsdconf/schemas"
 )
 
 // The fuzz targets prove that no request body or query string makes the emulator answer
-// 5xx (or panic, which the recover middleware would turn into a 500). Run them with e.g.
+// 5xx (or panic, which the recover middleware would turn into a 500), that every error is a
+// text/plain message, and that every success body is valid against its JSON Schema. There is
+// one target per request parser:
 //
-//	go test -run '^$' -fuzz FuzzHandleCreate -fuzztime 30s ./emulator/
+//	FuzzHandleCreate      POST /handles body
+//	FuzzQueryBody         POST /handles/query body
+//	FuzzQuery             POST /handles/query query string (the only endpoint that reads one)
+//	FuzzSessionPut        PUT /serviceconfigs/.../sessions/{name} body and If-Match/If-None-Match
+//	FuzzHandleSessionPut  PUT /handles/{id}/session body and If-Match/If-None-Match
+//
+// Their curated corpora in testdata/fuzz/ run as ordinary test cases with go test; `make fuzz`
+// fuzzes each for a few seconds. Run one for longer with e.g.
+//
+//	go test -run '^$' -fuzz '^FuzzHandleCreate$' -fuzztime 30s ./emulator/
 
 const fuzzSession = "fuzz-session"
 
@@ -29,12 +43,41 @@ func fuzzHarness(t *testing.T) *harness {
 	return h
 }
 
-func checkNo5xx(t *testing.T, w interface{ Result() *http.Response }, what string) {
+func checkNo5xx(t *testing.T, w *httptest.ResponseRecorder, what string) {
 	t.Helper()
-	res := w.Result()
-	if res.StatusCode >= 500 {
-		t.Fatalf("%s: status %d", what, res.StatusCode)
+	if w.Code >= 500 {
+		t.Fatalf("%s: status %d: %s", what, w.Code, w.Body.String())
 	}
+}
+
+// checkFuzzReply is checkNo5xx plus the cheap invariants every answer keeps: an error with a
+// body is a text/plain message (except a 412, which carries the current session as JSON),
+// and a 2xx body is valid against schema (when schema is not empty).
+func checkFuzzReply(t *testing.T, w *httptest.ResponseRecorder, what, schema string) {
+	t.Helper()
+	checkNo5xx(t, w, what)
+	ct := w.Header().Get("Content-Type")
+	switch {
+	case w.Code >= 400 && w.Code != http.StatusPreconditionFailed && w.Body.Len() > 0:
+		if ct != contentTypeText {
+			t.Fatalf("%s: %d error with Content-Type %q, want %q", what, w.Code, ct, contentTypeText)
+		}
+	case w.Code >= 200 && w.Code < 300 && w.Body.Len() > 0 && schema != "":
+		if !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s: %d with Content-Type %q, want application/json", what, w.Code, ct)
+		}
+		if err := schemas.Validate(schema, w.Body.Bytes()); err != nil {
+			t.Fatalf("%s: %d body breaks the %s schema: %v\n%s", what, w.Code, schema, err, w.Body.String())
+		}
+	}
+}
+
+// fuzzWho maps a fuzzed identity name to one of the test world's (default user1).
+func fuzzWho(h *harness, who string) string {
+	if _, ok := h.env.Identities[who]; !ok {
+		return "user1"
+	}
+	return who
 }
 
 func FuzzHandleCreate(f *testing.F) {
@@ -60,11 +103,9 @@ func FuzzHandleCreate(f *testing.F) {
 	f.Add([]byte(seeds[1]), "user2", "104")
 	f.Fuzz(func(t *testing.T, body []byte, who, cv string) {
 		h := fuzzHarness(t)
-		if _, ok := h.env.Identities[who]; !ok {
-			who = "user1"
-		}
+		who = fuzzWho(h, who)
 		w := h.do(http.MethodPost, "/handles", who, body, "X-Xbl-Contract-Version", sanitizeHeader(cv))
-		checkNo5xx(t, w, "POST /handles")
+		checkFuzzReply(t, w, "POST /handles", "handle")
 		if w.Code == http.StatusCreated {
 			var doc map[string]any
 			if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
@@ -80,12 +121,16 @@ func FuzzHandleCreate(f *testing.F) {
 				if m == http.MethodDelete {
 					p = "/handles/" + id
 				}
-				checkNo5xx(t, h.do(m, p, who, body), m+" "+p)
+				schema := "session"
+				if m == http.MethodDelete {
+					schema = ""
+				}
+				checkFuzzReply(t, h.do(m, p, who, body), m+" "+p, schema)
 			}
 		}
 		// The same bytes as a session write and a query body.
-		checkNo5xx(t, h.do(http.MethodPut, h.sessionPath(fuzzSession), who, body), "PUT session")
-		checkNo5xx(t, h.do(http.MethodPost, "/handles/query", who, body), "POST /handles/query")
+		checkFuzzReply(t, h.do(http.MethodPut, h.sessionPath(fuzzSession), who, body), "PUT session", "session")
+		checkFuzzReply(t, h.do(http.MethodPost, "/handles/query", who, body), "POST /handles/query", "handles-query-response")
 		checkStoreInvariants(t, h.emu)
 	})
 }
@@ -111,20 +156,20 @@ func FuzzSessionPut(f *testing.F) {
 	f.Add([]byte(seeds[1]), "user3", `"abc"`, `W/"x"`)
 	f.Fuzz(func(t *testing.T, body []byte, who, ifMatch, ifNoneMatch string) {
 		h := fuzzHarness(t)
-		if _, ok := h.env.Identities[who]; !ok {
-			who = "user1"
-		}
+		who = fuzzWho(h, who)
 		hdrs := []string{"If-Match", sanitizeHeader(ifMatch), "If-None-Match", sanitizeHeader(ifNoneMatch)}
 		for _, p := range []string{h.sessionPath(fuzzSession), h.sessionPath("fuzz-new"), h.templatePath(h.env.Templates.Secondary, fuzzSession)} {
-			checkNo5xx(t, h.do(http.MethodPut, p, who, body, hdrs...), "PUT "+p)
-			checkNo5xx(t, h.do(http.MethodGet, p, who, nil), "GET "+p)
+			checkFuzzReply(t, h.do(http.MethodPut, p, who, body, hdrs...), "PUT "+p, "session")
+			checkFuzzReply(t, h.do(http.MethodGet, p, who, nil), "GET "+p, "session")
 		}
 		// Activity handles keep working after whatever the write did.
-		checkNo5xx(t, h.do(http.MethodPost, "/handles", who, h.activityBody(fuzzSession)), "POST activity")
+		checkFuzzReply(t, h.do(http.MethodPost, "/handles", who, h.activityBody(fuzzSession)), "POST activity", "handle")
 		checkStoreInvariants(t, h.emu)
 	})
 }
 
+// FuzzQuery is the query-string target of POST /handles/query (with a fuzzed body too, so
+// the order of the query-string, 403 and body checks is exercised).
 func FuzzQuery(f *testing.F) {
 	env := defaultEnv()
 	people := `{"type":"activity","scid":"` + env.SCID + `","owners":{"people":{"moniker":"People","monikerXuid":"2814600000000101"}}}`
@@ -143,16 +188,14 @@ func FuzzQuery(f *testing.F) {
 	f.Add("private=true", []byte(people), "server")
 	f.Fuzz(func(t *testing.T, qs string, body []byte, who string) {
 		h := fuzzHarness(t)
-		if _, ok := h.env.Identities[who]; !ok {
-			who = "user1"
-		}
+		who = fuzzWho(h, who)
 		h.createHandle("user1", h.activityBody(fuzzSession))
 		target := "/handles/query"
 		if qs != "" {
 			target += "?" + sanitizeQuery(qs)
 		}
 		w := h.do(http.MethodPost, target, who, body)
-		checkNo5xx(t, w, "POST "+target)
+		checkFuzzReply(t, w, "POST "+target, "handles-query-response")
 		if w.Code == http.StatusOK {
 			var doc struct {
 				Results []map[string]any `json:"results"`
@@ -164,6 +207,97 @@ func FuzzQuery(f *testing.F) {
 				t.Fatalf("%d results", len(doc.Results))
 			}
 		}
+	})
+}
+
+// FuzzQueryBody is the body target of POST /handles/query: a fuzzed body under one of a few
+// valid query strings, against a store holding an activity and an invite handle.
+func FuzzQueryBody(f *testing.F) {
+	env := defaultEnv()
+	seeds := []string{
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"people":{"moniker":"people","monikerXuid":"2814600000000101"}}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"people":{"moniker":"FAVORITES","monikerXuid":"2814600000000102"}}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"xuids":["2814600000000101","2814600000000102","2814600000000103"]}}`,
+		`{"type":"activity","scid":"` + strings.ToUpper(env.SCID) + `","owners":{"xuids":["2814600000000101"]}}`,
+		`{"type":"search","scid":"` + env.SCID + `","templateName":"` + env.Templates.Primary + `","filter":"x eq 1","orderBy":"y"}`,
+		`{"type":"invite","scid":"` + env.SCID + `","owners":{"xuids":["2814600000000101"]}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"people":{"moniker":"people","monikerXuid":"1"},"xuids":["1"]}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"xuids":[]}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"xuids":[2814600000000101]}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{"people":{"moniker":"people","monikerXuid":"18446744073709551616"}}}`,
+		`{"type":"activity","scid":"` + env.SCID + `","owners":{},"extra":true}`,
+		`{"type":null}`, `{}`, `[]`, `null`, `{"type":"activity"`, "",
+	}
+	for i, s := range seeds {
+		f.Add([]byte(s), "user1", uint8(i))
+	}
+	f.Add([]byte(seeds[0]), "server", uint8(0))
+	f.Fuzz(func(t *testing.T, body []byte, who string, qs uint8) {
+		queries := []string{"", "?include=relatedInfo,customProperties", "?take=1", "?include=session,roleInfo&version=7", "?private=true"}
+		h := fuzzHarness(t)
+		who = fuzzWho(h, who)
+		h.createHandle("user1", h.activityBody(fuzzSession))
+		h.createHandle("user1", h.inviteBody(fuzzSession, h.xuid("user3")))
+		target := "/handles/query" + queries[int(qs)%len(queries)]
+		w := h.do(http.MethodPost, target, who, body)
+		checkFuzzReply(t, w, "POST "+target, "handles-query-response")
+		if w.Code == http.StatusOK {
+			var doc struct {
+				Results []struct {
+					Type string `json:"type"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+				t.Fatalf("200 body: %v", err)
+			}
+			for _, r := range doc.Results {
+				if r.Type != handleActivity && r.Type != handleSearch {
+					t.Fatalf("query answered a %q handle: %s", r.Type, w.Body.String())
+				}
+			}
+		}
+		checkStoreInvariants(t, h.emu)
+	})
+}
+
+// FuzzHandleSessionPut is the body target of PUT /handles/{id}/session, through an activity
+// handle of user1 and an invite handle for user3, with fuzzed If-Match and If-None-Match.
+func FuzzHandleSessionPut(f *testing.F) {
+	seeds := []string{
+		`{"members":{"me":{"constants":{"system":{"xuid":"2814600000000103","initialize":true}},"properties":{"system":{"active":true}}}}}`,
+		`{"members":{"me":{"properties":{"system":{"active":false}}}}}`,
+		`{"members":{"me":null}}`,
+		`{"members":{"me":{"properties":{"system":{"ready":true},"custom":{"k":[1,2]}}}}}`,
+		`{"properties":{"custom":{"counter":1}}}`,
+		`{"properties":{"system":{"closed":true,"owners":[0]}}}`,
+		`{"constants":{"system":{"visibility":"private"}}}`,
+		`{"members":{"0":null}}`,
+		`{"members":{"reserve_1":{"constants":{"system":{"xuid":"2814600000000103"}}}}}`,
+		`{"servers":{"gs":{"properties":{"system":{}}}}}`,
+		`{}`, `null`, `[]`, `{"members":[]}`,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), "user1", false, "", "")
+		f.Add([]byte(s), "user3", true, "", "")
+	}
+	f.Add([]byte(seeds[0]), "user3", true, "*", "")
+	f.Add([]byte(seeds[4]), "user1", false, `"0123456789abcdef0123456789abcdef"`, "")
+	f.Add([]byte(seeds[4]), "server", false, "", "*")
+	f.Fuzz(func(t *testing.T, body []byte, who string, invite bool, ifMatch, ifNoneMatch string) {
+		h := fuzzHarness(t)
+		who = fuzzWho(h, who)
+		id := h.createHandle("user1", h.activityBody(fuzzSession))
+		if invite {
+			id = h.createHandle("user1", h.inviteBody(fuzzSession, h.xuid("user3")))
+		}
+		p := "/handles/" + id + "/session"
+		w := h.do(http.MethodPut, p, who, body, "If-Match", sanitizeHeader(ifMatch), "If-None-Match", sanitizeHeader(ifNoneMatch))
+		checkFuzzReply(t, w, "PUT "+p, "session")
+		if (w.Code == http.StatusOK || w.Code == http.StatusCreated) && !etagRE.MatchString(w.Header().Get("ETag")) {
+			t.Fatalf("PUT %s: %d without a strong ETag: %v", p, w.Code, w.Header())
+		}
+		checkFuzzReply(t, h.do(http.MethodGet, p, who, nil), "GET "+p, "session")
+		checkStoreInvariants(t, h.emu)
 	})
 }
 

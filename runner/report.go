@@ -24,20 +24,37 @@ import (
 // version is set at build time with -ldflags "-X github.com/mpsdconf/mpsdconf/runner.version=v1.2.3".
 var version = "dev"
 
-// Version returns the harness version and, when known, its commit.
+// Version returns the harness version: the one set with -ldflags, else the module version
+// recorded by the go command (a tag or pseudo-version for `go install ...@version` builds,
+// and since Go 1.24 for builds in a VCS checkout), else "dev". When the binary carries VCS
+// information, the short commit and "dirty" (uncommitted changes) are added as build
+// metadata unless the version already shows them, e.g. v1.2.3+0123456789ab.dirty.
 func Version() string {
 	v := version
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = info.Main.Version
-		}
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += "+" + s.Value[:12]
-			}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	var meta []string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12 && !strings.Contains(v, s.Value[:12]):
+			meta = append(meta, s.Value[:12])
+		case s.Key == "vcs.modified" && s.Value == "true" && !strings.HasSuffix(v, "dirty"):
+			meta = append(meta, "dirty")
 		}
 	}
-	return v
+	if len(meta) == 0 {
+		return v
+	}
+	sep := "+"
+	if strings.Contains(v, "+") {
+		sep = "."
+	}
+	return v + sep + strings.Join(meta, ".")
 }
 
 // Commit returns the full VCS revision the binary was built from, or "" when unknown.
@@ -273,9 +290,12 @@ const (
 	JUnitFile    = "junit.xml"
 	JSONFile     = "report.json"
 	MarkdownFile = "report.md"
+	// HTMLFile is the self-contained HTML report (inline CSS, no scripts, no remote assets).
+	HTMLFile = "report.html"
 )
 
-// WriteReports writes junit.xml, report.json, report.md, summary.json and traceability.md into dir.
+// WriteReports writes junit.xml, report.json, report.md, report.html, summary.json and
+// traceability.md into dir.
 func WriteReports(dir string, report types.Report, s Summary) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create report directory: %w", err)
@@ -302,7 +322,15 @@ func WriteReports(dir string, report types.Report, s Summary) error {
 	if err := os.WriteFile(filepath.Join(dir, MarkdownFile), []byte(Markdown(s)), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", MarkdownFile, err)
 	}
-	return WriteTrace(dir, BuildTrace(s, catalog.Default()))
+	trace := BuildTrace(s, catalog.Default())
+	page, err := RenderHTML(s, trace)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", HTMLFile, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, HTMLFile), page, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", HTMLFile, err)
+	}
+	return WriteTrace(dir, trace)
 }
 
 // marshalReadable encodes v as indented JSON without escaping <, > and & (reports show
@@ -325,8 +353,12 @@ func orUnknown(s string) string {
 	return s
 }
 
-// annotateJUnit adds the run metadata as properties of the test suite and turns the specs of
-// the harness-error class into <error> elements, so CI systems tell them from failures.
+// annotateJUnit adds the run metadata as properties of the test suite, turns the specs of the
+// harness-error class into <error> elements, so CI systems tell them from failures, and gives
+// every <failure> and <error> a one-line message naming the rule (the full text stays in the
+// element body). It also keeps the document valid against the Jenkins junit-10.xsd schema
+// (runner/testdata/junit.xsd), which has no per-testcase <properties> and no owner attribute:
+// see junitValidCase.
 func annotateJUnit(path string, s Summary) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -366,23 +398,95 @@ func annotateJUnit(path string, s Summary) error {
 		ts.Properties.Properties = append(props, ts.Properties.Properties...)
 		for j := range ts.TestCases {
 			tc := &ts.TestCases[j]
+			junitValidCase(tc)
 			sp, ok := outcome[junitSpecName(tc.Name)]
-			if !ok || sp.Outcome != OutcomeHarnessError || tc.Failure == nil {
+			if !ok {
+				// Suite setup nodes: no rule, but keep the attribute to one line.
+				if tc.Failure != nil {
+					tc.Failure.Message = firstLine(tc.Failure.Message)
+				}
+				if tc.Error != nil {
+					tc.Error.Message = firstLine(tc.Error.Message)
+				}
 				continue
 			}
-			tc.Error = &reporters.JUnitError{Message: sp.Cause, Type: OutcomeHarnessError, Description: tc.Failure.Description}
-			tc.Failure = nil
-			ts.Failures--
-			ts.Errors++
-			suites.Failures--
-			suites.Errors++
+			switch {
+			case sp.Outcome == OutcomeHarnessError && tc.Failure != nil:
+				tc.Error = &reporters.JUnitError{Message: junitErrorMessage(sp), Type: OutcomeHarnessError, Description: tc.Failure.Description}
+				tc.Failure = nil
+			case tc.Error != nil: // panicked or interrupted: Ginkgo wrote an <error>
+				tc.Error.Message = junitErrorMessage(sp)
+			case tc.Failure != nil:
+				tc.Failure.Message = junitFailureMessage(sp)
+			}
 		}
+		// Recount: Ginkgo counts an aborted spec's <failure> as an error, so adjusting its
+		// counts by the conversions above would be off by one for aborted specs.
+		suites.Failures -= ts.Failures
+		suites.Errors -= ts.Errors
+		ts.Failures, ts.Errors = 0, 0
+		for _, tc := range ts.TestCases {
+			if tc.Failure != nil {
+				ts.Failures++
+			}
+			if tc.Error != nil {
+				ts.Errors++
+			}
+		}
+		suites.Failures += ts.Failures
+		suites.Errors += ts.Errors
 	}
 	out, err := xml.MarshalIndent(suites, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
 	return os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+}
+
+// junitFailureMessage is the message attribute of a <failure>: "[RULE-ID] first line of the cause".
+func junitFailureMessage(sp SpecResult) string {
+	if sp.Rule == "" {
+		return sp.Cause
+	}
+	return "[" + sp.Rule + "] " + sp.Cause
+}
+
+// junitErrorMessage is the message attribute of an <error> (a harness error): the cause, which
+// starts with "harness error: " when the harness said so, then the rule ID in brackets.
+func junitErrorMessage(sp SpecResult) string {
+	if sp.Rule == "" {
+		return sp.Cause
+	}
+	return sp.Cause + " [" + sp.Rule + "]"
+}
+
+// junitValidCase moves what Ginkgo writes outside the Jenkins JUnit schema into elements the
+// schema allows: the spec's report entries (per-testcase <properties>) are dropped when the spec's
+// timeline is in <system-err> (it already shows every entry) and appended to <system-out>
+// otherwise; an owner attribute becomes a line of <system-out>.
+func junitValidCase(tc *reporters.JUnitTestCase) {
+	var extra []string
+	if tc.Owner != "" {
+		extra = append(extra, "owner: "+tc.Owner)
+		tc.Owner = ""
+	}
+	if tc.Properties != nil && tc.SystemErr == "" {
+		for _, p := range tc.Properties.Properties {
+			value := p.Value
+			var text string
+			if json.Unmarshal([]byte(value), &text) == nil {
+				value = text // a string entry: show it as written, not JSON-quoted
+			}
+			extra = append(extra, fmt.Sprintf("report entry %q:\n%s", p.Name, value))
+		}
+	}
+	tc.Properties = nil
+	if len(extra) > 0 {
+		if tc.SystemOut != "" && !strings.HasSuffix(tc.SystemOut, "\n") {
+			tc.SystemOut += "\n"
+		}
+		tc.SystemOut += strings.Join(extra, "\n") + "\n"
+	}
 }
 
 // junitSpecName strips the labels Ginkgo appends to a JUnit test case name ("text [l1, l2]").

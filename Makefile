@@ -5,6 +5,7 @@
 #   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI, selftest
 #   make selftest                          the suite against every emulator fault: each must fail its own rule
 #   make soak                              20 randomized runs at 1, 2 and 4 processes against one emulator
+#   make fuzz                              fuzz every emulator request parser, FUZZTIME (5s) each
 #   make emulator                          serve the emulator on $(LISTEN)
 
 GO          ?= go
@@ -19,7 +20,7 @@ LISTEN      ?= 127.0.0.1:8080
 TOKEN_KEY   ?=
 EMULATE_FLAGS ?=
 
-.PHONY: all build conformance test vet fmt-check unit selftest soak emulator clean
+.PHONY: all build conformance test vet fmt-check unit selftest soak bench emulator fuzz clean
 
 all: build
 
@@ -33,7 +34,7 @@ conformance: build
 		$(if $(TARGET),--target $(TARGET)) $(if $(CONFIG),--config $(CONFIG)) \
 		$(if $(LABEL_FILTER),--label-filter '$(LABEL_FILTER)') $(RUN_FLAGS)
 
-test: fmt-check vet unit selftest
+test: fmt-check vet unit fuzz selftest
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -46,6 +47,18 @@ vet:
 unit:
 	$(GO) test -race -count=1 ./...
 
+# Fuzz each emulator request parser (body or query string) for FUZZTIME; -fuzz takes one
+# target at a time. New inputs land in $(go env GOCACHE)/fuzz (go clean -fuzzcache clears them);
+# a failing input is written to emulator/testdata/fuzz/<target>/ and fails plain go test until
+# fixed. Minimizing new inputs is capped at 1s, so the short run is spent fuzzing.
+FUZZTIME    ?= 5s
+FUZZ_TARGETS := FuzzHandleCreate FuzzQueryBody FuzzQuery FuzzSessionPut FuzzHandleSessionPut
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./emulator/; \
+	done
+
 # Kill matrix: the clean emulator must pass, every fault must fail a spec of its own rule.
 # Writes $(REPORT_DIR)/selftest.json; exit 0 only when every fault is killed.
 selftest: build
@@ -54,6 +67,14 @@ selftest: build
 # No false positives: RUNS (default 20) randomized runs at each of 1, 2 and 4 processes.
 soak:
 	RUNS=$(or $(RUNS),20) bash scripts/soak.sh
+
+# Performance figures (README "Performance"): Go benchmarks of schema validation, the emulator's
+# handlers and the HTTP helper, then cmd/mpsdconf-bench (whole-run ratio, --procs speed-up,
+# emulator throughput, peak memory). Fails only on an error, never on a missed target.
+bench: build
+	@echo "== 1. Go benchmarks: schema validation, emulator handlers, HTTP helper"
+	$(GO) test -run '^$$' -bench . -benchmem ./schemas ./emulator ./internal/mpsdclient
+	$(GO) run ./cmd/mpsdconf-bench --mpsdconf $(BIN)
 
 emulator: build
 	./$(BIN) emulate --listen $(LISTEN) $(if $(TOKEN_KEY),--token-key $(TOKEN_KEY)) $(EMULATE_FLAGS)

@@ -21,6 +21,7 @@ import (
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/schemas"
 	"github.com/mpsdconf/mpsdconf/suites"
 )
 
@@ -76,6 +77,10 @@ func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
 		return ExitHarness
 	}
 	if err := preflight(ctx, client, ids); err != nil {
+		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
+		return ExitHarness
+	}
+	if err := schemas.Compile(); err != nil {
 		fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 		return ExitHarness
 	}

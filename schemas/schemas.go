@@ -168,6 +168,15 @@ func lookup(name string) (*gojsonschema.Schema, error) {
 	return s, nil
 }
 
+// Compile compiles the embedded schemas now instead of on first use (a run does it before its
+// first spec, so compiling is not spec time) and reports a broken schema.
+func Compile() error {
+	if r := load(); r.err != nil {
+		return fmt.Errorf("schemas: embedded schemas are broken: %w", r.err)
+	}
+	return nil
+}
+
 // Names returns the names of the document schemas, sorted. It returns nil only if the
 // embedded schemas fail to compile, which is a build defect reported by Validate.
 func Names() []string {

@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"sort"
+	"strings"
 )
 
 // InventoryPath is the emulator's debugging endpoint: GET answers the Inventory as JSON. It
@@ -99,4 +100,21 @@ func (e *Emulator) serveInventory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	jsonReply(http.StatusOK, e.Inventory()).write(w)
+}
+
+// OfRun counts the sessions, and the handles pointing at sessions, whose names contain runID:
+// what a harness run (which puts its run ID in every session name) left in the store.
+func (inv Inventory) OfRun(runID string) int {
+	n := 0
+	for _, s := range inv.Sessions {
+		if strings.Contains(s.Name, runID) {
+			n++
+		}
+	}
+	for _, h := range inv.Handles {
+		if strings.Contains(h.SessionRef.Name, runID) {
+			n++
+		}
+	}
+	return n
 }

@@ -109,3 +109,17 @@ func TestInventoryEndpoint(t *testing.T) {
 		wantTextError(t, h.do(http.MethodGet, "/_emulator/other", "user1", nil), http.StatusNotFound, "no resource")
 	})
 }
+
+func TestInventoryOfRunCountsOnlyThatRun(t *testing.T) {
+	inv := Inventory{
+		Sessions: []InventorySession{{InventoryRef: InventoryRef{Name: "mc-run1-aa"}}, {InventoryRef: InventoryRef{Name: "mc-run2-bb"}}},
+		Handles: []InventoryHandle{{ID: "h1", SessionRef: InventoryRef{Name: "mc-run1-aa"}},
+			{ID: "h2", SessionRef: InventoryRef{Name: "other"}}},
+	}
+	if got := inv.OfRun("run1"); got != 2 {
+		t.Errorf("OfRun(run1) = %d, want 2 (a session and its handle)", got)
+	}
+	if got := inv.OfRun("run3"); got != 0 {
+		t.Errorf("OfRun(run3) = %d, want 0", got)
+	}
+}

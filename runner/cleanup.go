@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
@@ -70,18 +69,7 @@ func openJournal(path string) (*journal.Journal, error) {
 func checkCleanup(journalPath, runID string, emu *emulator.Emulator) CleanupReport {
 	var c CleanupReport
 	if emu != nil {
-		n := 0
-		inv := emu.Inventory()
-		for _, s := range inv.Sessions {
-			if strings.Contains(s.Name, runID) {
-				n++
-			}
-		}
-		for _, h := range inv.Handles {
-			if strings.Contains(h.SessionRef.Name, runID) {
-				n++
-			}
-		}
+		n := emu.Inventory().OfRun(runID)
 		c.EmulatorLeftovers = &n
 	}
 	entries, err := journal.Read(journalPath)

@@ -207,15 +207,20 @@ func (sw *sweeper) deleteHandle(who identity.Identity, id, source string) {
 	}
 	sw.handlesDone[key] = true
 	what := fmt.Sprintf("%s: delete handle %s", source, id)
-	ex := sw.send(who, what, http.MethodDelete, "/handles/"+id)
+	sw.tally(who, what, sw.send(who, what, http.MethodDelete, "/handles/"+id), &sw.res.HandlesDeleted, "deleted")
+}
+
+// tally counts the answer to one cleanup request: a 2xx adds to done, a 404 means already
+// gone, anything else is a problem; nil (no answer) was already reported by send.
+func (sw *sweeper) tally(who identity.Identity, what string, ex *mpsdclient.Exchange, done *int, verb string) {
 	switch {
 	case ex == nil:
 	case ex.Status == http.StatusNotFound:
 		sw.res.AlreadyGone++
 		sw.printf("%s as %s: already gone", what, who.Name)
 	case ex.Status >= 200 && ex.Status < 300:
-		sw.res.HandlesDeleted++
-		sw.printf("%s as %s: deleted", what, who.Name)
+		*done++
+		sw.printf("%s as %s: %s", what, who.Name, verb)
 	default:
 		sw.problem("%s as %s: %s", what, who.Name, unexpected(ex))
 	}
@@ -279,17 +284,7 @@ func (sw *sweeper) leaveIfMember(who identity.Identity, ref sweepRef, source str
 		return
 	}
 	ex := sw.send(who, what, http.MethodPut, ref.path(), mpsdclient.WithRawBody(leave, "application/json"))
-	switch {
-	case ex == nil:
-	case ex.Status == http.StatusNotFound:
-		sw.res.AlreadyGone++
-		sw.printf("%s as %s: already gone", what, who.Name)
-	case ex.Status >= 200 && ex.Status < 300:
-		sw.res.MembershipsLeft++
-		sw.printf("%s as %s: left", what, who.Name)
-	default:
-		sw.problem("%s as %s: %s", what, who.Name, unexpected(ex))
-	}
+	sw.tally(who, what, ex, &sw.res.MembershipsLeft, "left")
 }
 
 // server returns a server principal of the store, if there is one.

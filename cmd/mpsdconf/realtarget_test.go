@@ -471,7 +471,7 @@ func TestSweepRemovesWhatARunLeft(t *testing.T) {
 	if c.Pending == 0 || c.Journal == "" || !strings.Contains(res.output, "mpsdconf sweep --target") {
 		t.Fatalf("a run whose cleanup failed reports %+v\n%s", c, tailString(res.output, 3000))
 	}
-	if left := leftovers(emu, runID); left == 0 {
+	if left := emu.Inventory().OfRun(runID); left == 0 {
 		t.Fatal("the blocked cleanup left nothing on the emulator: the sweep would prove nothing")
 	}
 	blockCleanup.Store(false)
@@ -485,7 +485,7 @@ func TestSweepRemovesWhatARunLeft(t *testing.T) {
 		return string(out)
 	}
 	first := sweep()
-	if left := leftovers(emu, runID); left != 0 {
+	if left := emu.Inventory().OfRun(runID); left != 0 {
 		t.Fatalf("after the sweep the emulator still holds %d of the run's resources:\n%s", left, first)
 	}
 	second := sweep()
@@ -506,23 +506,6 @@ func isCleanup(r *http.Request) bool {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return bytes.Contains(bytes.ReplaceAll(body, []byte(" "), nil), []byte(`{"members":{"me":null}}`))
-}
-
-// leftovers counts the emulator's sessions and handles that belong to run runID.
-func leftovers(emu *emulator.Emulator, runID string) int {
-	n := 0
-	inv := emu.Inventory()
-	for _, s := range inv.Sessions {
-		if strings.Contains(s.Name, runID) {
-			n++
-		}
-	}
-	for _, h := range inv.Handles {
-		if strings.Contains(h.SessionRef.Name, runID) {
-			n++
-		}
-	}
-	return n
 }
 
 func lastLine(s string) string {

@@ -123,23 +123,9 @@ func (m *Measurer) ReplayRatio(ctx context.Context) error {
 	var specRatios, wallRatios, specs, walls, replays []float64
 	requests := 0
 	for i := range m.s.Runs {
-		key, err := newKey()
+		var rec *Recorder
+		res, _, key, err := m.runAgainst(ctx, func(emu http.Handler) http.Handler { rec = NewRecorder(emu); return rec })
 		if err != nil {
-			return err
-		}
-		emu, err := m.newEmulator(key)
-		if err != nil {
-			return err
-		}
-		rec := NewRecorder(emu)
-		srv := httptest.NewServer(rec)
-		dir := m.reportDir()
-		res, err := m.runPassed(ctx, []string{"MPSD_EMULATOR_TOKEN_KEY=" + key}, m.s.Binary, m.runArgs(dir, "--target", srv.URL)...)
-		srv.Close()
-		if err != nil {
-			return err
-		}
-		if _, err := RunDurationSeconds(dir); err != nil {
 			return err
 		}
 		var spec float64
@@ -147,7 +133,7 @@ func (m *Measurer) ReplayRatio(ctx context.Context) error {
 		if len(log) == 0 {
 			return ErrNoRecording
 		}
-		if res, spec, err = m.timedRun(ctx); err != nil {
+		if res, spec, _, err = m.runAgainst(ctx, nil); err != nil {
 			return err
 		}
 		replay, err := m.replay(ctx, key, log)
@@ -178,27 +164,31 @@ func (m *Measurer) ReplayRatio(ctx context.Context) error {
 	return nil
 }
 
-// timedRun runs the suite (seed 1) against a fresh emulator served over loopback HTTP by
-// this process, with nothing in between, and returns the process result and the run's
-// report.json durationSeconds.
-func (m *Measurer) timedRun(ctx context.Context) (ProcResult, float64, error) {
+// runAgainst runs the suite (seed 1) against a fresh emulator served over loopback HTTP by
+// this process, behind wrap if it is not nil, and returns the process result, the run's
+// report.json durationSeconds and the emulator's token key.
+func (m *Measurer) runAgainst(ctx context.Context, wrap func(http.Handler) http.Handler) (ProcResult, float64, string, error) {
 	key, err := newKey()
 	if err != nil {
-		return ProcResult{}, 0, err
+		return ProcResult{}, 0, "", err
 	}
 	emu, err := m.newEmulator(key)
 	if err != nil {
-		return ProcResult{}, 0, err
+		return ProcResult{}, 0, "", err
 	}
-	srv := httptest.NewServer(emu)
+	var h http.Handler = emu
+	if wrap != nil {
+		h = wrap(emu)
+	}
+	srv := httptest.NewServer(h)
 	dir := m.reportDir()
 	res, err := m.runPassed(ctx, []string{"MPSD_EMULATOR_TOKEN_KEY=" + key}, m.s.Binary, m.runArgs(dir, "--target", srv.URL)...)
 	srv.Close()
 	if err != nil {
-		return res, 0, err
+		return res, 0, key, err
 	}
 	spec, err := RunDurationSeconds(dir)
-	return res, spec, err
+	return res, spec, key, err
 }
 
 // replay replays log against a fresh emulator signing with key, over loopback HTTP.

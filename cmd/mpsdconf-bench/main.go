@@ -2,9 +2,9 @@
 // built mpsdconf binary, prints each with its target and a "target met"/"TARGET MISSED"
 // verdict, and ends with a summary table and a description of the machine:
 //
-//   - the whole-run ratio: the suite's spec time against an in-process emulator (behind a
-//     recording middleware) over the time a bare net/http client takes to replay the same
-//     requests, in order, against a fresh emulator (target <= 1.5);
+//   - the whole-run ratio: the suite's spec time against an emulator served by this program
+//     over the time a bare net/http client, in its own process like the harness, takes to
+//     replay the same requests, in order, against a fresh emulator (target <= 1.5);
 //   - the speed-up of `mpsdconf run --procs 2` and `--procs 4` over `--procs 1` (no target);
 //   - the emulator's throughput on a mixed handles workload over loopback HTTP, over that of
 //     a bare net/http handler under the same load generator (target >= 0.5);
@@ -91,8 +91,20 @@ func parseOptions(args []string, stderr io.Writer) (o options, done bool, code i
 }
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == replaySubcommand {
+		// The bare replay of figure 2, in its own process (see bench.Settings.Replayer).
+		if err := bench.ReplayFile(context.Background(), os.Args[2], os.Args[3], os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "mpsdconf-bench %s: %v\n", replaySubcommand, err)
+			os.Exit(1)
+		}
+		return
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// replaySubcommand makes the program replay a recorded log (LOG-FILE BASE-URL) and print the
+// result as JSON: the bare client of the whole-run ratio, run as a separate process.
+const replaySubcommand = "replay-recorded-log"
 
 // run measures every figure and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -119,8 +131,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(tmp)
 
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "mpsdconf-bench: %v\n", err)
+		return 1
+	}
 	m := bench.NewMeasurer(bench.Settings{
-		Binary: bin, TempDir: tmp, Runs: o.runs,
+		Binary: bin, TempDir: tmp, Runs: o.runs, Replayer: []string{self, replaySubcommand},
 		LoadWorkers: o.loadWorkers, LoadDuration: o.loadDuration,
 		Handles: o.handles, HandleWorkers: o.memWorkers,
 		Out: stdout,

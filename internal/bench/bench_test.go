@@ -296,6 +296,31 @@ func TestReplayReproducesRecordedStatuses(t *testing.T) {
 	if res.Requests != len(log) || len(res.Mismatches) != 0 || !slices.Equal(res.Statuses, want) {
 		t.Fatalf("replay: %d requests, statuses %v, mismatches %v; want statuses %v", res.Requests, res.Statuses, res.Mismatches, want)
 	}
+
+	// The same log through a file, as the separate replayer process reads it.
+	logFile := filepath.Join(t.TempDir(), "log.json")
+	raw, err := json.Marshal(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logFile, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again := w.server(t, func(h http.Handler) http.Handler { return h })
+	var printed bytes.Buffer
+	if err := ReplayFile(context.Background(), logFile, again.URL, &printed); err != nil {
+		t.Fatalf("ReplayFile: %v", err)
+	}
+	var fromFile ReplayResult
+	if err := json.Unmarshal(printed.Bytes(), &fromFile); err != nil {
+		t.Fatalf("ReplayFile output: %v\n%s", err, printed.String())
+	}
+	if !slices.Equal(fromFile.Statuses, want) || len(fromFile.Mismatches) != 0 {
+		t.Fatalf("replay from file: statuses %v, mismatches %v; want %v", fromFile.Statuses, fromFile.Mismatches, want)
+	}
+	if err := ReplayFile(context.Background(), filepath.Join(t.TempDir(), "missing.json"), again.URL, &printed); err == nil {
+		t.Error("ReplayFile of a missing log did not fail")
+	}
 }
 
 // TestMixedHandlesCycle runs one cycle of the load workload against the emulator and against

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,10 @@ type Settings struct {
 	HandleWorkers int
 	// Out receives the per-run details and each figure's line.
 	Out io.Writer
+	// Replayer is the command (program and arguments) that replays a recorded log from its own
+	// process (see ReplayFile), so that the bare client, like the harness, talks to the
+	// emulator from another process; empty replays in this process.
+	Replayer []string
 }
 
 // Measurer takes the whole-run measurements and collects their figures.
@@ -116,11 +121,13 @@ func (m *Measurer) newEmulator(key string) (*emulator.Emulator, error) {
 // in MPSD_EMULATOR_TOKEN_KEY) to learn the run's requests; then times the same run (same
 // seed, so the same requests in the same order) against a fresh emulator served the same way
 // without the Recorder, whose copying would otherwise count as harness time; then replays the
-// recorded requests with a bare http.Client against another fresh emulator. The figure is the
-// median over the repetitions of the timed run's run.durationSeconds (report.json) / replay
-// time; the whole-process wall time over the replay time is printed beside it.
+// recorded requests with a bare http.Client against another fresh emulator, from a separate
+// process (Settings.Replayer) as the harness is one. The figure is the median over the
+// repetitions of the timed run's run.durationSeconds (report.json) / replay time; beside it
+// are the ratio to a replay from this (the emulator's) process and the whole-process wall
+// time over the replay time.
 func (m *Measurer) ReplayRatio(ctx context.Context) error {
-	var specRatios, wallRatios, specs, walls, replays []float64
+	var specRatios, wallRatios, localRatios, specs, walls, replays []float64
 	requests := 0
 	for i := range m.s.Runs {
 		var rec *Recorder
@@ -140,6 +147,13 @@ func (m *Measurer) ReplayRatio(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		local := replay
+		if len(m.s.Replayer) > 0 {
+			if local, err = m.replayHere(ctx, key, log); err != nil {
+				return err
+			}
+		}
+		localRatios = append(localRatios, spec/local.Duration.Seconds())
 		rs := replay.Duration.Seconds()
 		fmt.Fprintf(m.s.Out, "run %d: %d requests; spec time %.3fs, process wall %.3fs, bare replay %.3fs, %d status mismatches\n",
 			i+1, len(log), spec, res.Wall.Seconds(), rs, len(replay.Mismatches))
@@ -159,6 +173,8 @@ func (m *Measurer) ReplayRatio(ctx context.Context) error {
 		m.s.Runs, Median(specs), Median(walls), Median(replays), requests)
 	m.add(Figure{Name: "whole-run ratio (spec time / bare replay)", Value: Median(specRatios), Unit: "x", Decimals: 2,
 		Target: Target{AtMost, 1.5}, Note: "median of per-run ratios; spec time is report.json run.durationSeconds"})
+	m.add(Figure{Name: "whole-run ratio vs a replay from the emulator's own process", Value: Median(localRatios), Unit: "x", Decimals: 2,
+		Note: "informational: that replay skips the cross-process hop every harness request makes"})
 	m.add(Figure{Name: "whole-process ratio (process wall / bare replay)", Value: Median(wallRatios), Unit: "x", Decimals: 2,
 		Note: "informational: includes process start, emulator check-up and report writing"})
 	return nil
@@ -191,7 +207,8 @@ func (m *Measurer) runAgainst(ctx context.Context, wrap func(http.Handler) http.
 	return res, spec, key, err
 }
 
-// replay replays log against a fresh emulator signing with key, over loopback HTTP.
+// replay replays log against a fresh emulator signing with key, over loopback HTTP: from the
+// Replayer process when one is set (the same topology as the timed run), else from here.
 func (m *Measurer) replay(ctx context.Context, key string, log []Recorded) (ReplayResult, error) {
 	emu, err := m.newEmulator(key)
 	if err != nil {
@@ -199,9 +216,66 @@ func (m *Measurer) replay(ctx context.Context, key string, log []Recorded) (Repl
 	}
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
+	if len(m.s.Replayer) == 0 {
+		return replayFrom(ctx, srv.URL, log)
+	}
+	logFile := filepath.Join(m.s.TempDir, "replay-log.json")
+	raw, err := json.Marshal(log)
+	if err != nil {
+		return ReplayResult{}, fmt.Errorf("encode recorded log: %w", err)
+	}
+	if err := os.WriteFile(logFile, raw, 0o600); err != nil {
+		return ReplayResult{}, fmt.Errorf("write recorded log: %w", err)
+	}
+	args := append(append([]string(nil), m.s.Replayer[1:]...), logFile, srv.URL)
+	res, err := RunProcess(ctx, nil, m.s.Replayer[0], args...)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	if res.ExitCode != 0 {
+		return ReplayResult{}, fmt.Errorf("replayer exited %d:\n%s", res.ExitCode, Tail(res.Output, 15))
+	}
+	var out ReplayResult
+	if err := json.Unmarshal(res.Output, &out); err != nil {
+		return ReplayResult{}, fmt.Errorf("replayer output: %w", err)
+	}
+	return out, nil
+}
+
+// replayHere replays log against a fresh emulator from this process (the emulator's own).
+func (m *Measurer) replayHere(ctx context.Context, key string, log []Recorded) (ReplayResult, error) {
+	emu, err := m.newEmulator(key)
+	if err != nil {
+		return ReplayResult{}, err
+	}
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	return replayFrom(ctx, srv.URL, log)
+}
+
+// replayFrom replays log against baseURL with a bare http.Client.
+func replayFrom(ctx context.Context, baseURL string, log []Recorded) (ReplayResult, error) {
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
-	return Replay(ctx, client, srv.URL, log)
+	return Replay(ctx, client, baseURL, log)
+}
+
+// ReplayFile replays the recorded log in logFile against baseURL with a bare http.Client and
+// writes the ReplayResult as JSON to out: the body of the Replayer process.
+func ReplayFile(ctx context.Context, logFile, baseURL string, out io.Writer) error {
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		return fmt.Errorf("recorded log: %w", err)
+	}
+	var log []Recorded
+	if err := json.Unmarshal(raw, &log); err != nil {
+		return fmt.Errorf("recorded log %s: %w", logFile, err)
+	}
+	res, err := replayFrom(ctx, baseURL, log)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(out).Encode(res)
 }
 
 // Speedup measures figure 3: the wall time of `mpsdconf run --procs N` (embedded emulator)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -511,4 +512,76 @@ func isCleanup(r *http.Request) bool {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// TestTLSAndProxySettingsReachTheClient runs a few rules against an emulator served over TLS
+// with a test certificate: verification is on by default (the run cannot check anything and
+// says why), --ca-file and --insecure-skip-verify make it pass, and --proxy sends every
+// request through the given proxy.
+func TestTLSAndProxySettingsReachTheClient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped in -short mode")
+	}
+	const key = "tls-test-key"
+	emu, err := emulator.New(emulator.ConfigFromEnvironment(fixtures.DefaultEnvironment(), []byte(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsSrv := httptest.NewTLSServer(emu)
+	defer tlsSrv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	cert := tlsSrv.Certificate()
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	few := []string{"--emulator-token-key", key, "--label-filter", "rule: containsAny {HG-UNKNOWN-404, HC-ACTIVITY-201}"}
+	run := func(args ...string) runResult {
+		return runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil, append(args, few...)...)
+	}
+	if res := run("--target", tlsSrv.URL); res.code != runner.ExitHarness || !strings.Contains(res.output, "certificate") {
+		t.Errorf("unverifiable certificate: exit %d, want 2 naming the certificate problem\n%s", res.code, tailString(res.output, 2000))
+	}
+	for name, args := range map[string][]string{
+		"--ca-file":              {"--target", tlsSrv.URL, "--ca-file", caFile},
+		"--insecure-skip-verify": {"--target", tlsSrv.URL, "--insecure-skip-verify"},
+	} {
+		if res := run(args...); res.code != runner.ExitPass || res.summary.Totals.Passed == 0 {
+			t.Errorf("%s: exit %d, %s\n%s", name, res.code, res.summary.Totals.Line(), tailString(res.output, 2000))
+		}
+	}
+
+	// A plain-HTTP target through a forward proxy that counts what it forwards.
+	plain := httptest.NewServer(emu)
+	defer plain.Close()
+	var proxied atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !r.URL.IsAbs() {
+			http.Error(w, "not a proxy request", http.StatusBadRequest)
+			return
+		}
+		proxied.Add(1)
+		r.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	// --proxy is used for every request, loopback targets included (NO_PROXY applies only to
+	// the proxy taken from the environment).
+	res := runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil,
+		append([]string{"--target", plain.URL, "--proxy", proxy.URL}, few...)...)
+	if res.code != runner.ExitPass || proxied.Load() < int64(res.summary.Totals.Passed) {
+		t.Errorf("--proxy: exit %d, %d requests went through the proxy for %d passed specs\n%s",
+			res.code, proxied.Load(), res.summary.Totals.Passed, tailString(res.output, 2000))
+	}
 }

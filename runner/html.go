@@ -26,7 +26,8 @@ h3{font-size:1.05rem;margin:1.4rem 0 .5rem}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:12.5px}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.75rem;overflow:auto;max-height:40rem;white-space:pre-wrap;word-break:break-word}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem}
-th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
+td.specs,td.source{overflow-wrap:anywhere}
 th{background:#f6f8fa}
 td.id{white-space:nowrap}td.specs{min-width:18rem}
 a{color:#0969da}
@@ -147,7 +148,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <td>{{.Endpoint}}</td>
 <td>{{.Evidence}}</td>
 <td><span class="badge {{.Status}}">{{.Status}}</span></td>
-<td>{{.Source}}</td>
+<td class="source">{{.Source}}</td>
 <td class="specs">{{if .Specs}}<details><summary>{{.Counts}}</summary><ul class="specs">{{range .Specs}}<li><span class="badge {{.State}}">{{.State}}</span> {{.Name}}</li>{{end}}</ul></details>{{else}}no spec{{end}}</td>
 </tr>
 {{end}}{{end}}</tbody>

@@ -16,16 +16,16 @@ import (
 // ExpectStatus asserts the response status is one of want.
 func ExpectStatus(ex *mpsdclient.Exchange, want ...int) {
 	if len(want) == 1 {
-		ExpectWithOffset(1, ex.Status).To(Equal(want[0]), "unexpected status\n%s", ex)
+		ExpectWithOffset(1, ex.Status).To(Equal(want[0]), "unexpected status %d, want %d\n%s", ex.Status, want[0], ex)
 		return
 	}
-	ExpectWithOffset(1, ex.Status).To(BeElementOf(want), "unexpected status\n%s", ex)
+	ExpectWithOffset(1, ex.Status).To(BeElementOf(want), "unexpected status %d, want one of %v\n%s", ex.Status, want, ex)
 }
 
 // Expect4xx asserts the request was rejected with a client-error status.
 func Expect4xx(ex *mpsdclient.Exchange) {
 	ExpectWithOffset(1, ex.Status).To(And(BeNumerically(">=", 400), BeNumerically("<", 500)),
-		"expected the request to be rejected with a 4xx status\n%s", ex)
+		"status %d, want a 4xx rejection\n%s", ex.Status, ex)
 }
 
 // ExpectNot asserts the response status is not unwanted (and that a response arrived).
@@ -36,21 +36,30 @@ func ExpectNot(ex *mpsdclient.Exchange, unwanted int) {
 // ExpectSchema asserts the response body validates against the named schema.
 func ExpectSchema(ex *mpsdclient.Exchange, schema string) {
 	err := schemas.Validate(schema, ex.Body)
-	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q\n%s", schema, ex)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q: %s\n%s", schema, firstLine(err), ex)
+}
+
+// firstLine is the first line of err's message ("" for nil), for one-line failure causes.
+func firstLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 // ExpectJSON asserts the response declares Content-Type application/json and validates
 // against the named schema.
 func ExpectJSON(ex *mpsdclient.Exchange, schema string) {
-	ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
+	ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "Content-Type %q, want application/json\n%s", ex.Header.Get("Content-Type"), ex)
 	err := schemas.Validate(schema, ex.Body)
-	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q\n%s", schema, ex)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "response body does not match schema %q: %s\n%s", schema, firstLine(err), ex)
 }
 
 // ExpectTextError asserts an error status with a non-empty text/plain message.
 func ExpectTextError(ex *mpsdclient.Exchange, status int) {
-	ExpectWithOffset(1, ex.Status).To(Equal(status), "unexpected status\n%s", ex)
-	ExpectWithOffset(1, ex.ContentType()).To(Equal("text/plain"), "error response is not text/plain\n%s", ex)
+	ExpectWithOffset(1, ex.Status).To(Equal(status), "unexpected status %d, want %d\n%s", ex.Status, status, ex)
+	ExpectWithOffset(1, ex.ContentType()).To(Equal("text/plain"), "error response has Content-Type %q, want text/plain\n%s", ex.Header.Get("Content-Type"), ex)
 	ExpectWithOffset(1, strings.TrimSpace(string(ex.Body))).NotTo(BeEmpty(), "error response has no message\n%s", ex)
 }
 

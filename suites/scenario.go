@@ -181,7 +181,7 @@ func (s *Scenario) CreateSession(who, template string, extra map[string]any) Ses
 	ref := s.NewRef(template)
 	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the session
 	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, extra)))
-	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusCreated), "setup: creating a session failed\n%s", ex)
+	ExpectWithOffset(1, ex.Status).To(Equal(http.StatusCreated), "setup: creating a session answered %d, want 201\n%s", ex.Status, ex)
 	return ref
 }
 
@@ -189,7 +189,7 @@ func (s *Scenario) CreateSession(who, template string, extra map[string]any) Ses
 func (s *Scenario) Join(who string, ref SessionRef) *mpsdclient.Exchange {
 	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the membership
 	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
-	ExpectWithOffset(1, ex.Status).To(BeElementOf(http.StatusOK, http.StatusCreated), "setup: joining a session failed\n%s", ex)
+	ExpectWithOffset(1, ex.Status).To(BeElementOf(http.StatusOK, http.StatusCreated), "setup: joining a session answered %d, want 200 or 201\n%s", ex.Status, ex)
 	return ex
 }
 
@@ -235,7 +235,7 @@ func (s *Scenario) InviteBody(invitee string, ref SessionRef) map[string]any {
 
 func (s *Scenario) createHandle(who string, body map[string]any) Handle {
 	ex := s.doCtx(s.ctx, 3, who, http.MethodPost, "/handles", mpsdclient.WithJSON(body))
-	ExpectWithOffset(2, ex.Status).To(Equal(http.StatusCreated), "setup: creating a handle failed\n%s", ex)
+	ExpectWithOffset(2, ex.Status).To(Equal(http.StatusCreated), "setup: creating a handle answered %d, want 201\n%s", ex.Status, ex)
 	doc, err := ex.Object()
 	ExpectWithOffset(2, err).NotTo(HaveOccurred(), "%s", ex)
 	id, _ := doc["id"].(string)

@@ -323,13 +323,13 @@ func (e *Emulator) queryHandles(c *call) reply {
 		if !e.matches(qp, s) {
 			continue
 		}
-		doc := h.document()
+		var extra []field
 		if (qp.include["relatedInfo"] || e.fault(faultAlwaysIncludeRelatedInfo)) && s != nil {
 			ri := relatedInfo(s, h.typ == handleSearch)
 			if e.fault(faultRelatedInfoOmitsFalseClosed) && !s.closed() {
 				delete(ri, "closed")
 			}
-			doc["relatedInfo"] = ri
+			extra = append(extra, field{"relatedInfo", ri})
 		}
 		if qp.include["customProperties"] {
 			custom := map[string]any{}
@@ -340,7 +340,11 @@ func (e *Emulator) queryHandles(c *call) reply {
 				}
 				custom = copyMap(subObject(from, "custom"))
 			}
-			doc["customProperties"] = custom
+			extra = append(extra, field{"customProperties", custom})
+		}
+		doc, err := h.documentWith(extra...)
+		if err != nil {
+			return errorReply(err)
 		}
 		results = append(results, doc)
 		if e.fault(faultDuplicateQueryResults) {

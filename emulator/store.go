@@ -251,6 +251,32 @@ func (h *handle) seal() error {
 	return nil
 }
 
+// field is one member added to a stored document.
+type field struct {
+	name  string
+	value any
+}
+
+// documentWith returns the stored document with the given members appended, spliced into
+// the encoded JSON (no decoding: query results are built this way for every handle listed).
+func (h *handle) documentWith(extra ...field) (json.RawMessage, error) {
+	if len(extra) == 0 {
+		return h.raw, nil
+	}
+	out := append(make([]byte, 0, len(h.raw)+256), h.raw[:len(h.raw)-1]...) // without the closing }
+	for _, f := range extra {
+		v, err := json.Marshal(f.value)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s of handle %s: %w", f.name, h.id, err)
+		}
+		out = append(out, ',', '"')
+		out = append(out, f.name...)
+		out = append(out, '"', ':')
+		out = append(out, v...)
+	}
+	return append(out, '}'), nil
+}
+
 // document returns a fresh, modifiable copy of the stored handle document.
 func (h *handle) document() map[string]any {
 	var doc map[string]any

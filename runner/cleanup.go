@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/identity"
@@ -103,12 +102,7 @@ func sweepIdentities(r resolved) (*identity.Store, error) {
 		return nil, err
 	}
 	for k, w := range worlds {
-		var ids *identity.Store
-		if minted {
-			ids, err = identity.Mint(w, []byte(r.EmulatorTokenKey), time.Now())
-		} else {
-			ids, err = identity.FromEnvironment(w, os.LookupEnv)
-		}
+		ids, err := targetIdentities(r, w)
 		if err != nil {
 			return nil, fmt.Errorf("process %d: %w", k+1, err)
 		}

@@ -123,16 +123,26 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // UnmarshalYAML parses a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if err != nil || v <= 0 {
-		return fmt.Errorf("line %d: %q is not a positive duration like 30s or 5m", n.Line, n.Value)
+	v, err := parseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
-	*d = Duration(v)
+	*d = v
 	return nil
+}
+
+// parseDuration reads a positive Go duration ("30s", "5m"), the one form every source takes.
+func parseDuration(s string) (Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration like 30s or 5m", s)
+	}
+	return Duration(v), nil
 }
 
 // UnmarshalText parses a Go duration string (JSON).
 func (d *Duration) UnmarshalText(b []byte) error {
+	// JSON is the harness's own report output, where an unset duration is "0s".
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
 		return fmt.Errorf("%q is not a duration like 30s or 5m", b)

@@ -328,27 +328,26 @@ func workerWorlds(r resolved, n int) ([]fixtures.Environment, error) {
 			}
 			// Workers receive ready Authorization values: they do not see the variables
 			// named by authorizationEnv.
-			if _, err := identity.FromEnvironment(w, os.LookupEnv); err != nil {
+			ids, err := identity.FromEnvironment(w, os.LookupEnv)
+			if err != nil {
 				return nil, fmt.Errorf("process %d: %w", k+1, err)
 			}
-			w.Identities = withAuthorizations(w.Identities, os.LookupEnv)
+			w.Identities = withAuthorizations(w.Identities, ids)
 			worlds[k] = w
 		}
 	}
 	return worlds, nil
 }
 
-// withAuthorizations copies identities with every authorizationEnv replaced by its value.
-func withAuthorizations(ids map[string]fixtures.Identity, lookup func(string) (string, bool)) map[string]fixtures.Identity {
-	out := make(map[string]fixtures.Identity, len(ids))
-	for name, id := range ids {
-		if id.AuthorizationEnv != "" {
-			if v, ok := lookup(id.AuthorizationEnv); ok && strings.TrimSpace(v) != "" {
-				id.Authorization = strings.TrimSpace(v)
-			}
-			id.AuthorizationEnv = ""
+// withAuthorizations copies the identities with each one's Authorization value as the store
+// resolved it (authorizationEnv read), and no authorizationEnv.
+func withAuthorizations(specs map[string]fixtures.Identity, ids *identity.Store) map[string]fixtures.Identity {
+	out := make(map[string]fixtures.Identity, len(specs))
+	for name, spec := range specs {
+		if id, err := ids.Get(name); err == nil {
+			spec.Authorization, spec.AuthorizationEnv = id.Authorization(), ""
 		}
-		out[name] = id
+		out[name] = spec
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
+	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 	"github.com/mpsdconf/mpsdconf/schemas"
@@ -282,18 +283,23 @@ func prepareTarget(r resolved) (preparedTarget, error) {
 			return t, err
 		}
 		return preparedTarget{url: url, ids: ids, emu: emu, stop: stop}, nil
-	case r.EmulatorTokenKey != "":
-		ids, err := identity.Mint(r.world, []byte(r.EmulatorTokenKey), now)
-		t.ids = ids
-		return t, err
 	default:
-		ids, err := identity.FromEnvironment(r.world, os.LookupEnv)
+		ids, err := targetIdentities(r, r.world)
 		if err != nil {
 			return t, fmt.Errorf("configuration error: %w", err)
 		}
 		t.ids = ids
 		return t, nil
 	}
+}
+
+// targetIdentities builds the identities of world for a target: minted with the emulator key
+// when one is configured, else from the configured Authorization values.
+func targetIdentities(r resolved, world fixtures.Environment) (*identity.Store, error) {
+	if r.EmulatorTokenKey != "" {
+		return identity.Mint(world, []byte(r.EmulatorTokenKey), time.Now())
+	}
+	return identity.FromEnvironment(world, os.LookupEnv)
 }
 
 // newEmulatorKey returns a random signing key for an embedded emulator.

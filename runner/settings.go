@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mpsdconf/mpsdconf/fixtures"
 )
@@ -224,11 +223,11 @@ func setField(p any, raw string) error {
 		}
 		*f = v
 	case *Duration:
-		v, err := time.ParseDuration(raw)
-		if err != nil || v <= 0 {
-			return fmt.Errorf("%q is not a positive duration like 30s or 5m", raw)
+		v, err := parseDuration(raw)
+		if err != nil {
+			return err
 		}
-		*f = Duration(v)
+		*f = v
 	default:
 		return fmt.Errorf("unsupported setting type %T", p)
 	}

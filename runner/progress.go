@@ -27,7 +27,7 @@ type progress struct {
 	now      func() time.Time
 }
 
-// newProgress prints to out; total may be set later (setTotal).
+// newProgress prints to out the progress of total specs.
 func newProgress(out io.Writer, total int) *progress {
 	return &progress{out: out, total: total, now: time.Now, lastLine: time.Now()}
 }
@@ -35,14 +35,6 @@ func newProgress(out io.Writer, total int) *progress {
 // newWorkerProgress reports to the parent process through the worker's progress pipe.
 func newWorkerProgress(w *workerSpec) *progress {
 	return &progress{pipe: os.NewFile(uintptr(w.ProgressFD), "progress"), now: time.Now}
-}
-
-func (p *progress) setTotal(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pipe == nil {
-		p.total = n
-	}
 }
 
 // specDone counts a finished spec (suite nodes and skipped specs are not counted).

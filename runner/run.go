@@ -106,21 +106,19 @@ func runSpecs(ctx context.Context, r resolved, stderr io.Writer) int {
 	suiteConfig, reporterConfig := ginkgoConfig(r)
 	var report types.Report
 	ginkgo.ReportAfterSuite("collect the run report", func(rep ginkgo.Report) { report = rep })
-	// A single process shows Ginkgo's own progress; a worker reports to its parent.
-	prog := newProgress(io.Discard, 0)
+	// A single process shows Ginkgo's own progress; a worker reports each finished spec to
+	// its parent, which prints the run's progress.
 	if r.worker != nil {
-		prog = newWorkerProgress(r.worker)
+		prog := newWorkerProgress(r.worker)
 		defer prog.close()
+		ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) { prog.specDone(sr) })
 	}
-	ginkgo.ReportBeforeSuite(func(rep ginkgo.Report) { prog.setTotal(rep.PreRunStats.SpecsThatWillRun) })
-	ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) { prog.specDone(sr) })
 	if r.worker == nil {
 		fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d)\n", meta.RunID, meta.Target, meta.Profile, meta.RandomSeed)
 	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	t := &failRecorder{}
 	ginkgo.RunSpecs(t, suites.SuiteDescription, suiteConfig, reporterConfig)
-	prog.finish()
 	meta.Duration = time.Since(meta.StartedAt)
 	meta.Requests = requestStats(client.Stats())
 	if suiteConfig.ParallelProcess > 1 {

@@ -21,7 +21,7 @@ var embedded []byte
 // Evidence is how strongly a rule is backed by the public record.
 type Evidence string
 
-// The evidence levels (see stances.md).
+// The evidence levels (see docs/contract.md, "Evidence levels").
 const (
 	// Doc rules are stated in the reference pages; a failure is a real non-conformance.
 	Doc Evidence = "doc"
@@ -47,8 +47,13 @@ type Rule struct {
 	Endpoint  string   `yaml:"endpoint" json:"endpoint"`
 	Statement string   `yaml:"statement" json:"statement"`
 	Evidence  Evidence `yaml:"evidence" json:"evidence"`
-	Source    string   `yaml:"source" json:"source"`
-	Ambiguous bool     `yaml:"ambiguous,omitempty" json:"ambiguous"`
+	// Source names where the rule comes from: references separated by "; ", each a public URL
+	// (the pinned reference pages or official client) or an anchor in docs/contract.md.
+	Source string `yaml:"source" json:"source"`
+	// EvidenceNote says, in a sentence or two, what the cited evidence actually states, so a
+	// reader can check that the statement (status code, headers, fields) does not go beyond it.
+	EvidenceNote string `yaml:"evidenceNote" json:"evidenceNote"`
+	Ambiguous    bool   `yaml:"ambiguous,omitempty" json:"ambiguous"`
 }
 
 // Catalog is the validated set of endpoints and rules.
@@ -106,6 +111,9 @@ func (c *Catalog) validate() error {
 		}
 		if strings.TrimSpace(r.Source) == "" {
 			problems = append(problems, where+": source is empty")
+		}
+		if strings.TrimSpace(r.EvidenceNote) == "" {
+			problems = append(problems, where+": evidenceNote is empty (say what the cited evidence states)")
 		}
 	}
 	if len(problems) > 0 {

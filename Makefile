@@ -4,6 +4,7 @@
 #   make conformance TARGET=URL CONFIG=F   the same suite against another MPSD
 #   make test                              vet, unit, schema and emulator tests, the full suite, end-to-end CLI, selftest
 #   make selftest                          the suite against every emulator fault: each must fail its own rule
+#   make tolerance                         the documented profile against every emulator variant: each must pass
 #   make soak                              20 randomized runs at 1, 2 and 4 processes against one emulator
 #   make fuzz                              fuzz every emulator request parser, FUZZTIME (5s) each
 #   make emulator                          serve the emulator on $(LISTEN)
@@ -20,7 +21,7 @@ LISTEN      ?= 127.0.0.1:8080
 TOKEN_KEY   ?=
 EMULATE_FLAGS ?=
 
-.PHONY: all build conformance test vet fmt-check unit selftest soak bench emulator fuzz clean
+.PHONY: all build conformance test vet fmt-check unit selftest tolerance soak bench emulator fuzz clean
 
 all: build
 
@@ -34,7 +35,7 @@ conformance: build
 		$(if $(TARGET),--target $(TARGET)) $(if $(CONFIG),--config $(CONFIG)) \
 		$(if $(LABEL_FILTER),--label-filter '$(LABEL_FILTER)') $(RUN_FLAGS)
 
-test: fmt-check vet unit fuzz selftest
+test: fmt-check vet unit fuzz selftest tolerance
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -63,6 +64,12 @@ fuzz:
 # Writes $(REPORT_DIR)/selftest.json; exit 0 only when every fault is killed.
 selftest: build
 	./$(BIN) selftest --report-dir $(REPORT_DIR)
+
+# Tolerance matrix, the dual of the kill matrix: the documented profile (doc and wire rules) must
+# pass against the emulator with each variant, a behaviour the contract allows; the strict
+# profile's result is reported. Writes $(REPORT_DIR)/tolerance.json and tolerance.md.
+tolerance: build
+	./$(BIN) tolerance --report-dir $(REPORT_DIR)
 
 # No false positives: RUNS (default 20) randomized runs at each of 1, 2 and 4 processes.
 soak:

@@ -7,7 +7,10 @@
 // All state lives in memory behind one mutex, so an *Emulator is safe for concurrent use.
 //
 // Config.Faults switches on deliberate defects, each breaking exactly one rule of the catalog,
-// so the conformance suites can prove they notice them (see Faults).
+// so the conformance suites can prove they notice them (see Faults). Config.Variants switches
+// on behaviours the contract allows besides the reference one, so the suites can prove their
+// documented-profile specs accept every conformant service (see Variants). Both act only
+// through the named decision points of decisions.go.
 package emulator
 
 import (
@@ -57,6 +60,9 @@ type Config struct {
 	// Faults names the deliberate defects to switch on (see Faults); an unknown name makes New
 	// fail.
 	Faults []string
+	// Variants names the behaviours the contract allows that the emulator should show instead
+	// of its reference behaviour (see Variants); an unknown name makes New fail.
+	Variants []string
 	// Now is the emulator's clock; nil means time.Now.
 	Now func() time.Time
 	// Inventory switches on GET /_emulator/inventory (InventoryPath), which answers the
@@ -147,6 +153,7 @@ type Emulator struct {
 	maxBody        int64
 	inviteLifetime time.Duration
 	faults         map[string]bool
+	variants       map[string]bool
 	inventory      bool
 	clock          func() time.Time
 	store          *store
@@ -171,6 +178,7 @@ func New(cfg Config) (*Emulator, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		inviteLifetime: cfg.InviteLifetime,
 		faults:         map[string]bool{},
+		variants:       map[string]bool{},
 		inventory:      cfg.Inventory,
 		clock:          cfg.Now,
 		store:          newStore(),
@@ -236,6 +244,12 @@ func New(cfg Config) (*Emulator, error) {
 			return nil, fmt.Errorf("emulator: unknown fault %q (known: %s)", name, strings.Join(faultNames(), ", "))
 		}
 		e.faults[name] = true
+	}
+	for _, name := range cfg.Variants {
+		if !knownVariant(name) {
+			return nil, fmt.Errorf("emulator: unknown variant %q (known: %s)", name, strings.Join(variantNames(), ", "))
+		}
+		e.variants[name] = true
 	}
 	e.handler = withRecover(http.HandlerFunc(e.serve))
 	if cfg.ThrottleEvery > 0 {
@@ -348,13 +362,20 @@ func match(path string, exactCase bool) (*route, []string) {
 	return nil, nil
 }
 
-// serve is the request pipeline: auth, contract version, routing, body limit, handler. The
-// opt-in inventory endpoint (Config.Inventory) is answered before any of it.
+// serve is the request pipeline: auth, contract version, routing, body limit, handler, then
+// the response is shaped (content types, wording, compression) and written. The opt-in
+// inventory endpoint (Config.Inventory) is answered before any of it.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	if e.inventory && r.URL.Path == InventoryPath {
 		e.serveInventory(w, r)
 		return
 	}
+	e.send(w, r, e.dispatch(w, r))
+}
+
+// dispatch authenticates and routes the request and returns the handler's reply, or the
+// error reply of the first check that fails.
+func (e *Emulator) dispatch(w http.ResponseWriter, r *http.Request) reply {
 	auth := r.Header.Get("Authorization")
 	claims, err := xbltoken.Parse(e.tokenKey, auth, e.now())
 	switch {
@@ -362,15 +383,12 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, xbltoken.ErrMissing) && e.fault(faultAcceptMissingAuthorization):
 		err = nil // served as an anonymous caller (zero claims)
 	case errors.Is(err, xbltoken.ErrMalformed) && e.fault(faultMalformedAuthorization400):
-		writeError(w, http.StatusBadRequest, "bad request: "+err.Error())
-		return
+		return errorReply(badRequest("bad request: %v", err))
 	case errors.Is(err, xbltoken.ErrSignature) && e.fault(faultAcceptForgedToken):
 		claims, err = unverifiedClaims(auth)
 	}
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", xbltoken.Scheme)
-		writeError(w, http.StatusUnauthorized, "unauthorized: "+err.Error())
-		return
+		return errorReply(errorf(http.StatusUnauthorized, "unauthorized: %v", err)).with("WWW-Authenticate", xbltoken.Scheme)
 	}
 	cv, err := contractVersion(r.Header)
 	if err == nil && cv == 104 && e.fault(faultRejectContractVersion104) {
@@ -378,33 +396,26 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if !e.fault(faultSkipContractVersionCheck) {
-			status := http.StatusBadRequest
-			if e.fault(faultContractVersionError406) {
-				status = http.StatusNotAcceptable
-			}
-			writeError(w, status, err.Error())
-			return
+			return errorReply(errorf(e.contractVersionErrorStatus(), "%v", err))
 		}
 		cv = lenientContractVersion
 	}
 	rt, params := match(r.URL.Path, e.fault(faultCaseSensitivePathLiterals))
 	if rt == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no resource at %s", r.URL.Path))
-		return
+		return errorReply(notFound("no resource at %s", r.URL.Path))
 	}
 	h, ok := rt.methods[r.Method]
 	if !ok {
-		w.Header().Set("Allow", rt.allow)
-		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, rt.allow))
-		return
+		return errorReply(errorf(http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, rt.allow)).
+			with("Allow", rt.allow)
 	}
 	c := &call{r: r, claims: claims, cv: cv, params: params}
 	if r.Method == http.MethodPut || r.Method == http.MethodPost {
 		body, status, msg := e.readBody(w, r)
 		if status != 0 {
-			writeError(w, status, msg)
-			return
+			return errorReply(errorf(status, "%s", msg))
 		}
+		// A request without Content-Type is read as JSON (clients in production send none).
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			mt, _, err := mime.ParseMediaType(ct)
 			if err != nil || mt != "application/json" {
@@ -412,24 +423,41 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 				if e.fault(faultUnsupportedContentType415) {
 					status = http.StatusUnsupportedMediaType
 				}
-				writeError(w, status, fmt.Sprintf("Content-Type %q is not supported; request bodies must be application/json", ct))
-				return
+				return errorReply(errorf(status, "Content-Type %q is not supported; request bodies must be application/json", ct))
 			}
 			if e.fault(faultRejectJSONWithoutCharset) && ct != "application/json; charset=utf-8" {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("Content-Type %q is not supported; request bodies must be application/json; charset=utf-8", ct))
-				return
+				return errorReply(badRequest("Content-Type %q is not supported; request bodies must be application/json; charset=utf-8", ct))
 			}
 		}
 		c.body = body
 	}
-	rp := h(e, c)
+	return h(e, c)
+}
+
+// send shapes the reply (the response-wide decision points: content types, error wording,
+// compression) and writes it.
+func (e *Emulator) send(w http.ResponseWriter, r *http.Request, rp reply) {
 	if e.fault(faultJSONServedAsTextPlain) && !rp.text && rp.body != nil {
 		rp = rp.with("Content-Type", contentTypeText)
 	}
 	if e.fault(faultEmpty403Body) && rp.text && rp.status == http.StatusForbidden {
 		rp = emptyReply(http.StatusForbidden)
 	}
-	rp.write(w)
+	if rp.text {
+		rp.body = []byte(e.errorMessage(string(rp.body)))
+	}
+	header, body := rp.render()
+	if !rp.text && body != nil && header.Get("Content-Type") == contentTypeJSON {
+		header.Set("Content-Type", e.jsonContentType())
+	}
+	if len(body) > 0 && e.compresses(r) {
+		if gz, err := gzipBytes(body); err == nil {
+			body = gz
+			header.Set("Content-Encoding", "gzip")
+			header.Add("Vary", "Accept-Encoding")
+		}
+	}
+	writeResponse(w, rp.status, header, body)
 }
 
 // unverifiedClaims decodes the claims of an emulator token without checking its signature.

@@ -1,9 +1,10 @@
 package emulator
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -46,15 +47,11 @@ func notFound(format string, args ...any) error {
 	return errorf(http.StatusNotFound, format, args...)
 }
 
-// writeError writes a text/plain error response.
+// writeError writes a text/plain error response outside the request pipeline (the panic
+// recovery and the inventory endpoint).
 func writeError(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", contentTypeText)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", cacheNoStore)
-	h.Set(headerCorrelation, uuid.NewString())
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg+"\n")
+	rp := reply{status: status, body: []byte(msg), text: true}
+	rp.write(w)
 }
 
 // reply is a complete response computed under the store lock and written after it is released.
@@ -100,21 +97,20 @@ func (rp reply) with(key, value string) reply {
 	return rp
 }
 
-// write sends the reply.
-func (rp reply) write(w http.ResponseWriter) {
-	if rp.text {
-		for k, v := range rp.header {
-			w.Header()[k] = v
-		}
-		writeError(w, rp.status, string(rp.body))
-		return
-	}
-	h := w.Header()
+// render returns the reply's final headers and body bytes: a text reply becomes a text/plain
+// message, a JSON reply gets its Content-Type and Cache-Control defaults.
+func (rp reply) render() (http.Header, []byte) {
+	h := http.Header{}
 	for k, v := range rp.header {
-		h[k] = v
+		h[k] = append([]string(nil), v...)
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set(headerCorrelation, uuid.NewString())
+	if rp.text {
+		h.Set("Content-Type", contentTypeText)
+		h.Set("Cache-Control", cacheNoStore)
+		return h, []byte(string(rp.body) + "\n")
+	}
 	if rp.body != nil {
 		if h.Get("Content-Type") == "" {
 			h.Set("Content-Type", contentTypeJSON)
@@ -123,8 +119,36 @@ func (rp reply) write(w http.ResponseWriter) {
 			h.Set("Cache-Control", cacheNoStore)
 		}
 	}
-	w.WriteHeader(rp.status)
-	if rp.body != nil {
-		_, _ = w.Write(rp.body)
+	return h, rp.body
+}
+
+// write sends the reply as it is (no decision points apply: see Emulator.send).
+func (rp reply) write(w http.ResponseWriter) {
+	h, body := rp.render()
+	writeResponse(w, rp.status, h, body)
+}
+
+// writeResponse writes status, header and body.
+func writeResponse(w http.ResponseWriter, status int, header http.Header, body []byte) {
+	dst := w.Header()
+	for k, v := range header {
+		dst[k] = v
 	}
+	w.WriteHeader(status)
+	if body != nil {
+		_, _ = w.Write(body)
+	}
+}
+
+// gzipBytes compresses body with gzip.
+func gzipBytes(body []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -3,7 +3,8 @@ package emulator
 // Faults are deliberate, realistic defects the emulator can be started with (Config.Faults).
 // Each breaks exactly one catalog rule, so a conformance run against a faulted emulator must
 // fail that rule; this is how the suites are self-tested. Every fault is checked in exactly
-// one place, the place where its rule is enforced, with a single `if e.fault(faultX)` branch.
+// one place, the place where its rule is enforced: a single `if e.fault(faultX)` branch, or a
+// case of the rule's decision point in decisions.go (where variants are decided too).
 
 // Fault switch names.
 const (
@@ -102,6 +103,24 @@ const (
 	faultSessionGetUnknownTemplate204        = "session-get-unknown-template-204"
 	faultRejectJSONWithoutCharset            = "reject-json-without-charset"
 	faultUnsupportedContentType415           = "unsupported-content-type-415"
+	faultInviteDropsInvitedXuid              = "invite-drops-invited-xuid"
+	faultClosedInviteAnswers200              = "closed-invite-answers-200"
+	faultInviteRefusesFullSession            = "invite-refuses-full-session"
+	faultInviteContextLimit255               = "invite-context-limit-255"
+	faultActivityNameRequired400             = "activity-name-required-400"
+	faultLeaveKeepsActivity                  = "leave-keeps-activity"
+	faultTransferDropsLocation               = "transfer-drops-location"
+	faultPrivateQueryWithoutXuidAllowed      = "private-query-without-xuid-allowed"
+	faultFavoritesMonikerRejected            = "favorites-moniker-rejected"
+	faultSearchQueryStrictFields             = "search-query-strict-fields"
+	faultDeleteByOthers404                   = "delete-by-others-404"
+	faultDeleteReturnsBody                   = "delete-returns-body"
+	faultHandlePutLastLeave200               = "handle-put-last-leave-200"
+	faultIfMatchAlwaysStale                  = "if-match-always-stale"
+	faultRejectRoleTypes                     = "reject-roletypes"
+	faultMeXuidMustMatchCaller               = "me-xuid-must-match-caller"
+	faultNonOwnerInvite404                   = "nonowner-invite-404"
+	faultSearchAnswers200                    = "search-answers-200"
 )
 
 // FaultInfo describes one fault switch.
@@ -125,7 +144,7 @@ var faultCatalog = []FaultInfo{
 	{Name: faultMalformedAuthorization400, Rule: "AUTH-MALFORMED-401", Description: "an Authorization header that is not of the form 'XBL3.0 x=<userhash>;<token>' is answered 400 instead of 401"},
 	{Name: faultAcceptForgedToken, Rule: "AUTH-FORGED-401", Description: "a token whose signature does not verify is accepted when its claims can still be decoded"},
 	{Name: faultActivityAnswers200, Rule: "HC-ACTIVITY-201", Description: "a created activity handle is answered 200 OK instead of 201 Created"},
-	{Name: faultDropHandleContentLocation, Rule: "HC-ACTIVITY-LOCATION", Description: "a created handle is answered without its Content-Location header"},
+	{Name: faultDropHandleContentLocation, Rule: "HC-ACTIVITY-LOCATION", Description: "a created activity handle is answered without its Content-Location header"},
 	{Name: faultActivityWithoutCreateTime, Rule: "HC-ACTIVITY-BODY", Description: "activity handle documents are created without createTime"},
 	{Name: faultActivitySkipsMembershipCheck, Rule: "HC-ACTIVITY-NONMEMBER-4XX", Description: "an activity handle is created for any session, also one the caller is not a member of or that does not exist"},
 	{Name: faultActivityNonMember404, Rule: "HC-ACTIVITY-NONMEMBER-403", Description: "an activity for a session the caller is not a member of (or that does not exist) is answered 404 instead of 403"},
@@ -135,12 +154,12 @@ var faultCatalog = []FaultInfo{
 	{Name: faultInviteWithoutExpiration, Rule: "HC-INVITE-201", Description: "invite handle documents are created without expiration"},
 	{Name: faultAcceptLongInviteContext, Rule: "HC-INVITE-INVALID-4XX", Description: "an invite whose inviteAttributes.context is longer than 256 characters once URI-encoded is accepted"},
 	{Name: faultInvalidInvite422, Rule: "HC-INVITE-INVALID-400", Description: "invalid invite fields (invitedXuid, inviteAttributes) are answered 422 instead of 400"},
-	{Name: faultInviteRefusesClosedSession, Rule: "HC-INVITE-CLOSED-201", Description: "an invite for a session whose properties.system.closed is true is refused with 403"},
-	{Name: faultInviteIgnoresOwners, Rule: "HC-INVITE-NONOWNER-403", Description: "any member may send invites on a hasOwners session, whatever ownershipPolicies.allowNonOwnerInviteHandles says"},
+	{Name: faultInviteRefusesClosedSession, Rule: "HC-INVITE-CLOSED-2XX", Description: "an invite for a session whose properties.system.closed is true is refused with 403"},
+	{Name: faultInviteIgnoresOwners, Rule: "HC-INVITE-NONOWNER-4XX", Description: "any member may send invites on a hasOwners session, whatever ownershipPolicies.allowNonOwnerInviteHandles says"},
 	{Name: faultMalformedJSON500, Rule: "HC-INVALID-BODY-400", Description: "POST /handles with a body that is not valid JSON is answered 500 instead of 400"},
 	{Name: faultTransferDropsOrigin, Rule: "HC-TRANSFER-201", Description: "transfer handle documents are returned without the request's originSessionRef"},
 	{Name: faultTransferOriginOptional, Rule: "HC-TRANSFER-NO-ORIGIN-400", Description: "a transfer handle without originSessionRef is accepted"},
-	{Name: faultSearchDropsAttributes, Rule: "HC-SEARCH-201", Description: "search handle documents are returned without the request's searchAttributes"},
+	{Name: faultSearchDropsAttributes, Rule: "HC-SEARCH-2XX", Description: "search handle documents are returned without the request's searchAttributes"},
 	{Name: faultHandlesSkipTemplateCheck, Rule: "HC-UNKNOWN-TEMPLATE-404", Description: "POST /handles does not check that the sessionRef's template exists, so an unknown template is not answered 404"},
 	{Name: faultDuplicateQueryResults, Rule: "HQ-RESPONSE-200", Description: "POST /handles/query lists every matching handle twice"},
 	{Name: faultOwnersXuidsSkipCaller, Rule: "HQ-OWNERS-XUIDS", Description: "an owners.xuids query never returns the caller's own activity handles"},
@@ -156,7 +175,7 @@ var faultCatalog = []FaultInfo{
 	{Name: faultVersionLimitIgnored, Rule: "HQ-VERSION-MAX-4XX", Description: "the version query parameter is not limited to the contract version mod 100"},
 	{Name: faultVersionAboveLimit406, Rule: "HQ-VERSION-MAX-400", Description: "a version query parameter above the contract version mod 100 is answered 406 instead of 400"},
 	{Name: faultLenientBooleanParameters, Rule: "HQ-BOOLEAN-400", Description: "private, reservations and inactive are parsed leniently (1, t, TRUE, 0, f are accepted) instead of only true and false"},
-	{Name: faultAllowPrivateQueryForUsers, Rule: "HQ-PRIVATE-403", Description: "POST /handles/query with private=true or reservations=true is allowed for any user, not only for server principals or the user named by the xuid parameter"},
+	{Name: faultAllowPrivateQueryForUsers, Rule: "HQ-PRIVATE-403", Description: "POST /handles/query with private=true or reservations=true and a xuid parameter naming another user is allowed for any user, not only for server principals or the user named by the xuid parameter"},
 	{Name: faultPrivateQueryServerOnly, Rule: "HQ-PRIVATE-OWN-XUID", Description: "private=true and reservations=true are allowed only to server principals, also when a user names their own xuid"},
 	{Name: faultPrivateQueryForbidsServers, Rule: "HQ-PRIVATE-SERVER", Description: "private=true and reservations=true need the caller's own xuid in the xuid parameter, so server principals are answered 403"},
 	{Name: faultRelatedInfoOmitsFalseClosed, Rule: "HQ-INCLUDE-RELATEDINFO", Description: "relatedInfo leaves out closed when the session is not closed"},
@@ -181,8 +200,8 @@ var faultCatalog = []FaultInfo{
 	{Name: faultHandleGetLowercasesSessionRef, Rule: "HG-HANDLE-BODY", Description: "GET /handles/{id} returns the sessionRef in the lower-cased form the handle is indexed by, not as POST /handles returned it"},
 	{Name: faultNonGUIDHandleID400, Rule: "HG-UNKNOWN-404", Description: "GET /handles/{id} with an id that is not a GUID is answered 400 instead of 404"},
 	{Name: faultForgetToDeleteHandle, Rule: "HD-2XX", Description: "DELETE /handles/{id} answers 204 but leaves the handle in place"},
-	{Name: faultDeleteAnswers200, Rule: "HD-204", Description: "DELETE /handles/{id} answers 200 with the deleted handle document instead of 204"},
-	{Name: faultDeleteIgnoresOwner, Rule: "HD-OTHER-USER-403", Description: "any user may delete any handle"},
+	{Name: faultDeleteAnswers200, Rule: "HD-204", Description: "DELETE /handles/{id} answers 200 with an empty body instead of 204"},
+	{Name: faultDeleteIgnoresOwner, Rule: "HD-OTHER-USER-4XX", Description: "any user may delete any handle"},
 	{Name: faultHandleSessionReturnsHandle, Rule: "HSG-200", Description: "GET /handles/{id}/session returns the handle document instead of its session"},
 	{Name: faultHandleSessionDropsContentLocation, Rule: "HSG-CONTENT-LOCATION", Description: "GET /handles/{id}/session answers without Content-Location"},
 	{Name: faultHandleSessionDropsETag, Rule: "HSG-ETAG", Description: "GET /handles/{id}/session answers without the session's ETag"},
@@ -200,7 +219,7 @@ var faultCatalog = []FaultInfo{
 	{Name: faultSessionWithoutCorrelationID, Rule: "SP-DOCUMENT", Description: "session documents are rendered without correlationId"},
 	{Name: faultIgnoreIfMatch, Rule: "SP-IF-MATCH-412", Description: "a session PUT by path ignores If-Match"},
 	{Name: faultIgnoreIfNoneMatch, Rule: "SP-IF-NONE-MATCH-412", Description: "a session PUT by path ignores If-None-Match"},
-	{Name: faultAcceptUnknownSessionMembers, Rule: "SP-UNKNOWN-MEMBER-400", Description: "top-level members of a session PUT other than constants, properties, members and servers are ignored instead of answering 400"},
+	{Name: faultAcceptUnknownSessionMembers, Rule: "SP-UNKNOWN-MEMBER-400", Description: "top-level members of a session PUT other than constants, properties, members, servers and roleTypes are ignored instead of answering 400"},
 	{Name: faultStoreEmptySession, Rule: "SP-EMPTY-204", Description: "a session PUT that creates a session without members stores it and answers 201"},
 	{Name: faultSessionGetWeakETag, Rule: "SG-200", Description: "GET of a session by path returns its ETag marked weak (W/\"...\"), not the ETag of its last write"},
 	{Name: faultMissingSession404, Rule: "SG-MISSING-204", Description: "GET of a session that does not exist answers 404 instead of 204"},
@@ -210,6 +229,24 @@ var faultCatalog = []FaultInfo{
 	{Name: faultSessionGetUnknownTemplate204, Rule: "SG-UNKNOWN-TEMPLATE-404", Description: "a session GET under a template the SCID does not define answers 204 as for a missing session"},
 	{Name: faultRejectJSONWithoutCharset, Rule: "HDR-REQUEST-JSON", Description: "request bodies must be declared exactly as application/json; charset=utf-8, so plain application/json is answered 400"},
 	{Name: faultUnsupportedContentType415, Rule: "HDR-REQUEST-NOT-JSON-400", Description: "a request body declared with a Content-Type other than application/json is answered 415 instead of 400"},
+	{Name: faultInviteDropsInvitedXuid, Rule: "HC-INVITE-2XX", Description: "a created invite handle's document lacks invitedXuid"},
+	{Name: faultClosedInviteAnswers200, Rule: "HC-INVITE-CLOSED-201", Description: "an invite for a closed session is created but answered 200 instead of 201"},
+	{Name: faultInviteRefusesFullSession, Rule: "HC-INVITE-FULL-2XX", Description: "an invite for a session that has maxMembersCount members is refused with 403"},
+	{Name: faultInviteContextLimit255, Rule: "HC-INVITE-CONTEXT-256", Description: "an invite whose inviteAttributes.context is exactly 256 characters once URI-encoded is rejected with 400 (off by one: the limit is taken as 255)"},
+	{Name: faultActivityNameRequired400, Rule: "HC-ACTIVITY-NAME-OPTIONAL", Description: "POST /handles with a sessionRef without name is answered 400 instead of filling in a name"},
+	{Name: faultLeaveKeepsActivity, Rule: "HC-ACTIVITY-LEAVE-REMOVES", Description: "neither leaving a session nor becoming inactive deletes the member's bound activity handle (nor does the deletion of the emptied session)"},
+	{Name: faultTransferDropsLocation, Rule: "HC-TRANSFER-LOCATION", Description: "a created transfer handle is answered 201 without Location and Content-Location"},
+	{Name: faultPrivateQueryWithoutXuidAllowed, Rule: "HQ-PRIVATE-NO-XUID-403", Description: "POST /handles/query with private=true or reservations=true and no xuid parameter is allowed for any user"},
+	{Name: faultFavoritesMonikerRejected, Rule: "HQ-OWNERS-FAVORITES", Description: "an owners.people query with moniker favorites is answered 400; only people is accepted"},
+	{Name: faultSearchQueryStrictFields, Rule: "HQ-SEARCH-QUERY-FIELDS", Description: "a search query carrying communicatePermissionRequired or includeScheduled, or whose templateName is written global(NAME), is answered 400 (filter and orderBy, which XSAPI sends, stay accepted)"},
+	{Name: faultDeleteByOthers404, Rule: "HD-OTHER-USER-403", Description: "DELETE /handles/{id} of another user's handle by a user is answered 404 instead of 403 (the handle is kept)"},
+	{Name: faultDeleteReturnsBody, Rule: "HD-NO-BODY", Description: "a successful DELETE /handles/{id} answers 200 with the deleted handle document as its body"},
+	{Name: faultHandlePutLastLeave200, Rule: "HSP-EMPTY-204", Description: "PUT /handles/{id}/session by which the last member leaves deletes the session but answers 200 with the emptied session instead of 204"},
+	{Name: faultIfMatchAlwaysStale, Rule: "SP-IF-MATCH-CURRENT", Description: "a session PUT by path with any If-Match header, even the current ETag or *, is answered 412"},
+	{Name: faultRejectRoleTypes, Rule: "SP-ROLETYPES-ACCEPTED", Description: "a session PUT with a top-level roleTypes object is answered 400 as an unknown member"},
+	{Name: faultMeXuidMustMatchCaller, Rule: "SP-ME-OTHER-XUID", Description: "a session PUT whose members.me names another user's constants.system.xuid is answered 400"},
+	{Name: faultNonOwnerInvite404, Rule: "HC-INVITE-NONOWNER-403", Description: "an invite by a member who is not an owner of a hasOwners session is refused with 404 instead of 403"},
+	{Name: faultSearchAnswers200, Rule: "HC-SEARCH-201", Description: "a created search handle is answered 200 OK instead of 201 Created"},
 }
 
 // Faults lists the fault switches the emulator supports, with the rule each one breaks.

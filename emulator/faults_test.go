@@ -21,19 +21,28 @@ func TestFaultCatalog(t *testing.T) {
 		got[f.Name] = f.Rule
 	}
 	want := map[string]string{
-		"skip-contract-version-check":       "HDR-CV-INVALID-4XX",
-		"allow-private-query-for-users":     "HQ-PRIVATE-403",
-		"accept-missing-authorization":      "AUTH-MISSING-401",
-		"accept-forged-token":               "AUTH-FORGED-401",
-		"activity-answers-200":              "HC-ACTIVITY-201",
-		"drop-handle-content-location":      "HC-ACTIVITY-LOCATION",
-		"no-changenumber-bump":              "HC-CHANGENUMBER-BUMP",
-		"malformed-json-500":                "HC-INVALID-BODY-400",
-		"skip-activity-replacement":         "HC-ACTIVITY-REPLACE-SESSION",
-		"invite-ignores-owners":             "HC-INVITE-NONOWNER-403",
-		"forget-to-delete-handle":           "HD-2XX",
-		"closed-session-writable-by-invite": "HSP-INVITE-CLOSED-403",
-		"ignore-if-match":                   "SP-IF-MATCH-412",
+		"skip-contract-version-check":        "HDR-CV-INVALID-4XX",
+		"allow-private-query-for-users":      "HQ-PRIVATE-403",
+		"accept-missing-authorization":       "AUTH-MISSING-401",
+		"accept-forged-token":                "AUTH-FORGED-401",
+		"activity-answers-200":               "HC-ACTIVITY-201",
+		"drop-handle-content-location":       "HC-ACTIVITY-LOCATION",
+		"no-changenumber-bump":               "HC-CHANGENUMBER-BUMP",
+		"malformed-json-500":                 "HC-INVALID-BODY-400",
+		"skip-activity-replacement":          "HC-ACTIVITY-REPLACE-SESSION",
+		"invite-ignores-owners":              "HC-INVITE-NONOWNER-4XX",
+		"nonowner-invite-404":                "HC-INVITE-NONOWNER-403",
+		"search-drops-attributes":            "HC-SEARCH-2XX",
+		"search-answers-200":                 "HC-SEARCH-201",
+		"forget-to-delete-handle":            "HD-2XX",
+		"delete-ignores-owner":               "HD-OTHER-USER-4XX",
+		"delete-by-others-404":               "HD-OTHER-USER-403",
+		"invite-refuses-closed-session":      "HC-INVITE-CLOSED-2XX",
+		"closed-invite-answers-200":          "HC-INVITE-CLOSED-201",
+		"invite-drops-invited-xuid":          "HC-INVITE-2XX",
+		"private-query-without-xuid-allowed": "HQ-PRIVATE-NO-XUID-403",
+		"closed-session-writable-by-invite":  "HSP-INVITE-CLOSED-403",
+		"ignore-if-match":                    "SP-IF-MATCH-412",
 	}
 	// Names are kebab-case and say what the emulator does wrong; rules are unique.
 	rules := map[string]string{}
@@ -80,8 +89,10 @@ func TestFaultsBreakExactlyTheirRule(t *testing.T) {
 	}{
 		{nil, 400, 400, 403, 403},
 		{[]string{faultSkipContractVersionCheck}, 204, 204, 403, 403},
-		{[]string{faultAllowPrivateQueryForUsers}, 400, 400, 200, 200},
-		{[]string{faultSkipContractVersionCheck, faultAllowPrivateQueryForUsers}, 204, 204, 200, 200},
+		{[]string{faultAllowPrivateQueryForUsers}, 400, 400, 403, 200},
+		{[]string{faultPrivateQueryWithoutXuidAllowed}, 400, 400, 200, 403},
+		{[]string{faultSkipContractVersionCheck, faultAllowPrivateQueryForUsers}, 204, 204, 403, 200},
+		{[]string{faultAllowPrivateQueryForUsers, faultPrivateQueryWithoutXuidAllowed}, 400, 400, 200, 200},
 	}
 	for _, tc := range tests {
 		h := newHarness(t, func(c *Config) { c.Faults = tc.faults })

@@ -25,8 +25,10 @@ const maxInviteContext = 256
 
 func isGUID(s string) bool { return fixtures.IsGUID(s) }
 
-// parseRef validates a MultiplayerSessionReference field of a request body.
-func parseRef(m map[string]any, key string) (sessionRef, error) {
+// parseRef validates a MultiplayerSessionReference field of a request body. scid and
+// templateName are required; a missing name is filled in with a generated one when fillName
+// is set (the service does so for sessionRef), otherwise it is required too.
+func parseRef(m map[string]any, key string, fillName bool) (sessionRef, error) {
 	obj, err := reqObject(m, "", key)
 	if err != nil {
 		return sessionRef{}, err
@@ -44,6 +46,9 @@ func parseRef(m map[string]any, key string) (sessionRef, error) {
 	}
 	if !fixtures.IsSessionName(tmpl) {
 		return sessionRef{}, badRequest("%s.templateName %q is invalid: use 1 to 99 characters from A-Z a-z 0-9 . _ -", key, tmpl)
+	}
+	if _, given := obj["name"]; !given && fillName {
+		return sessionRef{scid: scid, template: tmpl, name: generatedSessionName()}, nil
 	}
 	name, err := reqString(obj, key, "name")
 	if err != nil {
@@ -87,21 +92,21 @@ func (e *Emulator) parseHandleRequest(body []byte) (*parsedHandle, error) {
 	default:
 		return nil, badRequest("type %q is not a handle type (activity, invite, transfer, search)", typ)
 	}
-	ref, err := parseRef(m, "sessionRef")
+	ref, err := parseRef(m, "sessionRef", e.fillsMissingSessionName())
 	if err != nil {
 		return nil, err
 	}
 	p := &parsedHandle{typ: typ, ref: ref, doc: map[string]any{"version": 1, "type": typ, "sessionRef": ref.doc()}}
 	switch typ {
 	case handleInvite:
-		if err := p.parseInvite(m, e.fault(faultAcceptLongInviteContext)); err != nil {
+		if err := p.parseInvite(m, e.inviteContextLimit()); err != nil {
 			return p, err
 		}
 	case handleTransfer:
 		if _, ok := m["originSessionRef"]; !ok && e.fault(faultTransferOriginOptional) {
 			break
 		}
-		if p.origin, err = parseRef(m, "originSessionRef"); err != nil {
+		if p.origin, err = parseRef(m, "originSessionRef", false); err != nil {
 			return nil, err
 		}
 		p.doc["originSessionRef"] = p.origin.doc()
@@ -122,9 +127,9 @@ func (e *Emulator) parseHandleRequest(body []byte) (*parsedHandle, error) {
 	return p, nil
 }
 
-// parseInvite validates invitedXuid and inviteAttributes; skipContextLimit is the
-// accept-long-invite-context fault.
-func (p *parsedHandle) parseInvite(m map[string]any, skipContextLimit bool) error {
+// parseInvite validates invitedXuid and inviteAttributes; contextLimit is the longest
+// inviteAttributes.context once URI-encoded.
+func (p *parsedHandle) parseInvite(m map[string]any, contextLimit int) error {
 	invited, err := reqString(m, "", "invitedXuid")
 	if err != nil {
 		return err
@@ -155,8 +160,8 @@ func (p *parsedHandle) parseInvite(m map[string]any, skipContextLimit bool) erro
 		}
 	}
 	if ctx, ok := out["context"].(string); ok {
-		if n := len(url.QueryEscape(ctx)); n > maxInviteContext && !skipContextLimit {
-			return badRequest("inviteAttributes.context is %d characters once URI-encoded; at most %d are allowed", n, maxInviteContext)
+		if n := len(url.QueryEscape(ctx)); n > contextLimit {
+			return badRequest("inviteAttributes.context is %d characters once URI-encoded; at most %d are allowed", n, contextLimit)
 		}
 	}
 	p.invited = invited
@@ -241,21 +246,15 @@ func (e *Emulator) postHandle(c *call) reply {
 				owner = nil
 				break
 			}
-			status := http.StatusForbidden
-			if e.fault(faultActivityNonMember404) {
-				status = http.StatusNotFound
-			}
+			status := e.nonMemberActivityStatus()
 			if s == nil {
 				return errorReply(errorf(status, "session %s does not exist; the caller must be a member of the session to set an activity", p.ref.name))
 			}
 			return errorReply(errorf(status, "the caller is not a member of session %s; join it before setting an activity", p.ref.name))
 		}
 	case handleInvite:
-		if s != nil && s.hasOwners() && !c.isServer() && !s.allowNonOwnerInvites() && !s.isOwner(c.xuid()) && !e.fault(faultInviteIgnoresOwners) {
-			return errorReply(forbidden("only session owners may send invites (constants.system.ownershipPolicies.allowNonOwnerInviteHandles is not true)"))
-		}
-		if s != nil && s.closed() && e.fault(faultInviteRefusesClosedSession) {
-			return errorReply(forbidden("session %s is closed; no invites can be sent", p.ref.name))
+		if err := e.inviteRefusal(c, p.ref, s); err != nil {
+			return errorReply(err)
 		}
 	}
 	now := e.now()
@@ -298,9 +297,7 @@ func (e *Emulator) postHandle(c *call) reply {
 		if c.xuid() != "" {
 			h.doc["senderXuid"] = c.xuid()
 		}
-		if !e.fault(faultInviteWithoutExpiration) {
-			h.doc["expiration"] = timestamp(h.expires)
-		}
+		h.doc["expiration"] = timestamp(h.expires)
 	case handleTransfer:
 		if e.fault(faultTransferDropsOrigin) {
 			delete(h.doc, "originSessionRef")
@@ -319,6 +316,9 @@ func (e *Emulator) postHandle(c *call) reply {
 	if !(h.typ == handleActivity && e.fault(faultActivityWithoutCreateTime)) {
 		h.doc["createTime"] = timestamp(now)
 	}
+	if h.typ == handleInvite {
+		e.trimInviteDocument(h.doc)
+	}
 	if err := h.seal(); err != nil {
 		return errorReply(err)
 	}
@@ -326,17 +326,17 @@ func (e *Emulator) postHandle(c *call) reply {
 	if s != nil && !e.fault(faultNoChangeNumberBump) {
 		s.changeNumber++
 	}
-	status := http.StatusCreated
-	if h.typ == handleActivity && e.fault(faultActivityAnswers200) {
-		status = http.StatusOK
+	body, err := e.handleJSON(h)
+	if err != nil {
+		return errorReply(err)
 	}
-	loc := "/handles/" + h.id
-	rp := rawJSONReply(status, h.raw).
-		with("Location", loc).
-		with("Content-Location", loc).
-		with("Cache-Control", cacheNoStore)
-	if e.fault(faultDropHandleContentLocation) {
-		rp.header.Del("Content-Location")
+	rp := rawJSONReply(e.handleCreatedStatus(h, s), body).with("Cache-Control", cacheNoStore)
+	loc, contentLoc := e.createdHandleLocations(c, h)
+	if loc != "" {
+		rp = rp.with("Location", loc)
+	}
+	if contentLoc != "" {
+		rp = rp.with("Content-Location", contentLoc)
 	}
 	return rp
 }
@@ -358,9 +358,16 @@ func (e *Emulator) getHandle(c *call) reply {
 	if h == nil {
 		return handleNotFound(c.params[0])
 	}
-	rp := rawJSONReply(http.StatusOK, h.raw).with("Cache-Control", cacheNoStore)
+	if rp, ok := e.handleReadAsSession(c, h); ok {
+		return rp
+	}
+	body, err := e.handleJSON(h)
+	if err != nil {
+		return errorReply(err)
+	}
+	rp := rawJSONReply(http.StatusOK, body).with("Cache-Control", cacheNoStore)
 	if e.fault(faultHandleGetLowercasesSessionRef) {
-		doc := h.document()
+		doc := e.extend(h.document())
 		doc["sessionRef"] = sessionRef{strings.ToLower(h.ref.scid), strings.ToLower(h.ref.template), strings.ToLower(h.ref.name)}.doc()
 		rp = jsonReply(http.StatusOK, doc).with("Cache-Control", cacheNoStore)
 	}
@@ -383,19 +390,14 @@ func (e *Emulator) deleteHandle(c *call) reply {
 		}
 		return handleNotFound(c.params[0])
 	}
-	x := c.xuid()
-	allowed := c.isServer() || (x != "" && (h.creator == x || (h.typ == handleInvite && h.invited == x)))
-	if !allowed && !e.fault(faultDeleteIgnoresOwner) {
-		return errorReply(forbidden("only the handle's owner or a server principal may delete handle %s", h.id))
+	if !e.mayDelete(c, h) {
+		return e.deleteRefusal(h)
 	}
 	if e.fault(faultForgetToDeleteHandle) {
 		return emptyReply(http.StatusNoContent)
 	}
 	st.removeHandle(h.id)
-	if e.fault(faultDeleteAnswers200) {
-		return rawJSONReply(http.StatusOK, h.raw)
-	}
-	return emptyReply(http.StatusNoContent)
+	return e.deletedReply(h)
 }
 
 // getHandleSession is GET /handles/{id}/session.
@@ -411,7 +413,11 @@ func (e *Emulator) getHandleSession(c *call) reply {
 		return handleNotFound(c.params[0])
 	}
 	if e.fault(faultHandleSessionReturnsHandle) {
-		return rawJSONReply(http.StatusOK, h.raw).with("Cache-Control", cacheNoStore)
+		body, err := e.handleJSON(h)
+		if err != nil {
+			return errorReply(err)
+		}
+		return rawJSONReply(http.StatusOK, body).with("Cache-Control", cacheNoStore)
 	}
 	if e.fault(faultHandleSessionMissing404) && st.sessions[h.ref.key()] == nil {
 		return errorReply(notFound("the session of handle %s does not exist", h.id))

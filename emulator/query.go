@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,19 +67,16 @@ func (e *Emulator) parseQueryParams(raw string, cv int) (*queryParams, error) {
 	if v, ok, err := single("version"); err != nil {
 		return nil, err
 	} else if ok {
-		limit := int64(cv % 100)
-		if e.fault(faultVersionLimitIgnored) {
-			limit = math.MaxInt64
-		}
+		limit, basis := e.versionLimit(cv)
 		n, err := strconv.ParseInt(v, 10, 64)
 		switch {
 		case err == nil && n < 0 && e.fault(faultNegativeVersionAccepted):
 		case err != nil || !isDigits(v):
-			return nil, badRequest("version %q must be an integer from 0 to %d (the contract version %d mod 100)", v, limit, cv)
+			return nil, badRequest("version %q must be an integer from 0 to %d (%s)", v, limit, basis)
 		case n > limit && e.fault(faultVersionAboveLimit406):
-			return nil, errorf(http.StatusNotAcceptable, "version %q is above %d (the contract version %d mod 100)", v, limit, cv)
+			return nil, errorf(http.StatusNotAcceptable, "version %q is above %d (%s)", v, limit, basis)
 		case n > limit:
-			return nil, badRequest("version %q must be an integer from 0 to %d (the contract version %d mod 100)", v, limit, cv)
+			return nil, badRequest("version %q must be an integer from 0 to %d (%s)", v, limit, basis)
 		}
 		q.hasVersion, q.version = true, n
 	}
@@ -167,6 +163,9 @@ func (e *Emulator) parseQueryParams(raw string, cv int) (*queryParams, error) {
 			q.include[item] = true
 		}
 	}
+	if err := e.xuidRequirement(q); err != nil {
+		return nil, err
+	}
 	return q, nil
 }
 
@@ -174,8 +173,9 @@ func (e *Emulator) parseQueryParams(raw string, cv int) (*queryParams, error) {
 type handleQuery struct {
 	typ      string
 	scid     string
-	template string          // search
+	template string          // search: the template addressed (global(NAME) gives NAME)
 	owners   map[string]bool // activity: owner XUIDs
+	xuids    []string        // activity: owners.xuids as given (nil for owners.people)
 }
 
 // parseQueryBody validates the body; people monikers are resolved through graph.
@@ -200,15 +200,28 @@ func (e *Emulator) parseQueryBody(body []byte, graph map[string]map[string][]str
 	}
 	q := &handleQuery{typ: typ, scid: scid}
 	if typ == handleSearch {
-		if q.template, err = reqString(m, "", "templateName"); err != nil {
+		raw, err := reqString(m, "", "templateName")
+		if err != nil {
 			return nil, err
 		}
-		if !fixtures.IsSessionName(q.template) {
-			return nil, badRequest("templateName %q is invalid", q.template)
+		if q.template, err = e.searchTemplateName(raw); err != nil {
+			return nil, err
 		}
 		for _, k := range []string{"filter", "orderBy"} {
 			if _, _, err := optString(m, "", k); err != nil {
 				return nil, err
+			}
+		}
+		for _, k := range []string{"global", "communicatePermissionRequired", "includeScheduled"} {
+			v, present := m[k]
+			if !present {
+				continue
+			}
+			if _, ok := v.(bool); !ok {
+				return nil, badRequest("%s must be a boolean, not %s", k, jsonType(v))
+			}
+			if k != "global" && !e.searchQueryFieldsAllowed() {
+				return nil, badRequest("%s is not allowed in a search query", k)
 			}
 		}
 		return q, nil
@@ -236,8 +249,8 @@ func (e *Emulator) parseQueryBody(body []byte, graph map[string]map[string][]str
 			return nil, err
 		}
 		moniker = strings.ToLower(moniker)
-		if moniker != fixtures.MonikerPeople && moniker != fixtures.MonikerFavorites {
-			return nil, badRequest("owners.people.moniker %q must be people or favorites", moniker)
+		if !e.acceptsMoniker(moniker) {
+			return nil, badRequest("owners.people.moniker %q is not supported (people or favorites)", moniker)
 		}
 		mx, err := reqString(people, "owners.people", "monikerXuid")
 		if err != nil {
@@ -265,6 +278,7 @@ func (e *Emulator) parseQueryBody(body []byte, graph map[string]map[string][]str
 			return nil, badRequest("owners.xuids must be a non-empty array of XUID strings")
 		}
 		q.owners[x] = true
+		q.xuids = append(q.xuids, x)
 	}
 	return q, nil
 }
@@ -276,34 +290,19 @@ func (e *Emulator) queryHandles(c *call) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	if qp.private || qp.reservations {
-		exempt := c.isServer() || (qp.xuid != "" && qp.xuid == c.xuid())
-		switch {
-		case e.fault(faultPrivateQueryServerOnly):
-			exempt = c.isServer()
-		case e.fault(faultPrivateQueryForbidsServers):
-			exempt = qp.xuid != "" && qp.xuid == c.xuid()
-		}
-		if !exempt && !e.fault(faultAllowPrivateQueryForUsers) {
-			return errorReply(forbidden("private=true and reservations=true need a server principal or the caller's own XUID in the xuid parameter"))
-		}
+	hq, bodyErr := e.parseQueryBody(c.body, e.social)
+	if (qp.private || qp.reservations) && !e.privateQueryAllowed(c, qp, hq) {
+		return errorReply(forbidden("private=true and reservations=true need a server principal or the caller's own XUID in the xuid parameter"))
 	}
-	hq, err := e.parseQueryBody(c.body, e.social)
-	if err != nil {
-		return errorReply(err)
+	if bodyErr != nil {
+		return errorReply(bodyErr)
 	}
 	st := e.store
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	results := make([]any, 0)
-	limit := qp.take
-	if e.fault(faultTakePlusOne) {
-		limit++
-	}
-	if limit == 0 && e.fault(faultTakeZeroMeansDefault) {
-		limit = maxQueryResults
-	}
-	for _, h := range st.sortedHandles() {
+	limit := e.resultLimit(qp)
+	for _, h := range e.resultOrder(st.sortedHandles()) {
 		if len(results) >= limit {
 			break
 		}
@@ -325,7 +324,7 @@ func (e *Emulator) queryHandles(c *call) reply {
 		}
 		var extra []field
 		if (qp.include["relatedInfo"] || e.fault(faultAlwaysIncludeRelatedInfo)) && s != nil {
-			ri := relatedInfo(s, h.typ == handleSearch)
+			ri := e.extend(relatedInfo(s, h.typ == handleSearch))
 			if e.fault(faultRelatedInfoOmitsFalseClosed) && !s.closed() {
 				delete(ri, "closed")
 			}
@@ -342,7 +341,7 @@ func (e *Emulator) queryHandles(c *call) reply {
 			}
 			extra = append(extra, field{"customProperties", custom})
 		}
-		doc, err := h.documentWith(extra...)
+		doc, err := e.handleJSON(h, extra...)
 		if err != nil {
 			return errorReply(err)
 		}
@@ -351,11 +350,14 @@ func (e *Emulator) queryHandles(c *call) reply {
 			results = append(results, doc)
 		}
 	}
-	return jsonReply(http.StatusOK, map[string]any{"results": results}).with("Cache-Control", cacheNoStore)
+	return jsonReply(http.StatusOK, e.queryResponse(results)).with("Cache-Control", cacheNoStore)
 }
 
 // matches applies the query-string filters q to a handle's session (nil when it is gone).
 func (e *Emulator) matches(q *queryParams, s *session) bool {
+	if !e.appliesQueryFilters() {
+		return true
+	}
 	if s == nil {
 		return !q.hasKeyword && q.xuid == "" && q.visibility == "" && !q.hasVersion
 	}

@@ -53,6 +53,7 @@ type sessionRequest struct {
 	byIndex    map[int]*memberWrite // nil value: delete the member
 	indexOrder []int
 	servers    map[string]any
+	roleTypes  map[string]any // top-level roleTypes (nil when absent)
 }
 
 // parseSessionRequest validates a session PUT body.
@@ -61,7 +62,7 @@ func (e *Emulator) parseSessionRequest(body []byte) (*sessionRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeys(m, "", "constants", "properties", "members", "servers"); err != nil && !e.fault(faultAcceptUnknownSessionMembers) {
+	if err := checkKeys(m, "", e.sessionRequestKeys()...); err != nil && !e.fault(faultAcceptUnknownSessionMembers) {
 		return nil, err
 	}
 	req := &sessionRequest{}
@@ -89,6 +90,9 @@ func (e *Emulator) parseSessionRequest(body []byte) (*sessionRequest, error) {
 		return nil, err
 	}
 	if req.servers, err = optObject(m, "", "servers"); err != nil {
+		return nil, err
+	}
+	if req.roleTypes, err = optObject(m, "", "roleTypes"); err != nil {
 		return nil, err
 	}
 	for _, name := range sortedKeys(req.servers) {
@@ -482,24 +486,25 @@ func (e *Emulator) readSession(c *call, ref sessionRef, via *handle) reply {
 		return errorReply(forbidden("session %s is private; only its members, reserved users and servers may read it", s.ref.name))
 	}
 	if inm := strings.TrimSpace(c.r.Header.Get("If-None-Match")); inm != "" && (inm == "*" || etagMatch(inm, s.etag())) {
-		return emptyReply(http.StatusNotModified).with("ETag", s.etag()).with("Content-Location", s.location())
+		return emptyReply(http.StatusNotModified).with("ETag", s.etag()).with("Content-Location", e.sessionLocation(s))
 	}
-	return e.sessionReply(http.StatusOK, s, c.cv)
+	return e.sessionReply(http.StatusOK, s, c)
 }
 
-// sessionReply renders s with its ETag and Content-Location.
-func (e *Emulator) sessionReply(status int, s *session, cv int) reply {
+// sessionReply renders s for the caller's contract version with its ETag and
+// Content-Location.
+func (e *Emulator) sessionReply(status int, s *session, c *call) reply {
 	cache := cacheRevalidate
 	if status == http.StatusPreconditionFailed {
 		cache = cacheNoStore
 	}
-	doc := s.render(cv)
+	doc := e.extend(s.render(e.documentContractVersion(c.cv)))
 	if e.fault(faultSessionWithoutCorrelationID) {
 		delete(doc, "correlationId")
 	}
 	return jsonReply(status, doc).
 		with("ETag", s.etag()).
-		with("Content-Location", s.location()).
+		with("Content-Location", e.sessionLocation(s)).
 		with("Cache-Control", cache)
 }
 
@@ -550,8 +555,8 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 		if cur == nil {
 			return emptyReply(http.StatusPreconditionFailed)
 		}
-		if im != "*" && !etagMatch(im, cur.etag()) {
-			return e.sessionReply(http.StatusPreconditionFailed, cur, c.cv)
+		if e.ifMatchFails(im, cur, via) {
+			return e.sessionReply(http.StatusPreconditionFailed, cur, c)
 		}
 	}
 	now := e.now()
@@ -566,7 +571,7 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 		}
 		s.changeNumber = 1
 		e.store.sessions[key] = s
-		rp := e.sessionReply(http.StatusCreated, s, c.cv)
+		rp := e.sessionReply(http.StatusCreated, s, c)
 		if e.fault(faultSessionCreateWithoutETag) {
 			rp.header.Del("ETag")
 		}
@@ -593,20 +598,24 @@ func (e *Emulator) writeSession(c *call, ref sessionRef, via *handle, req *sessi
 	}
 	if len(s.members) == 0 {
 		delete(e.store.sessions, key)
-		e.store.removeSessionActivities(key)
-		for _, id := range drop {
-			e.store.removeHandle(id)
+		if e.removesLeftActivities() {
+			e.store.removeSessionActivities(key)
+			for _, id := range drop {
+				e.store.removeHandle(id)
+			}
 		}
-		return emptyReply(http.StatusNoContent)
+		return e.emptiedSessionReply(c, via, s)
 	}
 	if !e.fault(faultSessionUpdateKeepsChangeNumber) {
 		s.changeNumber++
 	}
 	e.store.sessions[key] = s
-	for _, id := range drop {
-		e.store.removeHandle(id)
+	if e.removesLeftActivities() {
+		for _, id := range drop {
+			e.store.removeHandle(id)
+		}
 	}
-	return e.sessionReply(http.StatusOK, s, c.cv)
+	return e.sessionReply(http.StatusOK, s, c)
 }
 
 // newSession builds a session from the template and the request's constants.
@@ -674,8 +683,10 @@ func (e *Emulator) applyWrite(s *session, req *sessionRequest, c *call, via *han
 	if req.hasMe && !user {
 		return nil, forbidden("members.me needs a user principal with a XUID claim")
 	}
-	if req.me != nil && req.me.xuid != "" && req.me.xuid != c.xuid() {
-		return nil, forbidden("members.me.constants.system.xuid %s is not the caller's XUID", req.me.xuid)
+	// members.me is the caller, whatever constants.system.xuid it names (clients in
+	// production send another user's): the given xuid is ignored.
+	if err := e.meXUIDCheck(req, c); err != nil {
+		return nil, err
 	}
 	if len(req.indexOrder) > 0 && !c.isServer() {
 		return nil, forbidden("members can only be changed by index by a server principal")
@@ -764,6 +775,12 @@ func (e *Emulator) applyWrite(s *session, req *sessionRequest, c *call, via *han
 		} else {
 			delete(s.servers, name)
 		}
+	}
+	if req.roleTypes != nil {
+		if s.roleTypes == nil {
+			s.roleTypes = map[string]any{}
+		}
+		mergeInto(s.roleTypes, req.roleTypes)
 	}
 	if creating && s.hasOwners() {
 		if caller != nil && !caller.reserved {
@@ -919,6 +936,9 @@ func (s *session) render(cv int) map[string]any {
 	}
 	if s.searchHandle != "" {
 		doc["searchHandle"] = s.searchHandle
+	}
+	if len(s.roleTypes) > 0 {
+		doc["roleTypes"] = copyMap(s.roleTypes)
 	}
 	return doc
 }

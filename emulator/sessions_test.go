@@ -289,7 +289,7 @@ func TestSessionPrincipalRules(t *testing.T) {
 		fragment        string
 	}{
 		{"server cannot use members.me", "server", `{"members":{"me":{}}}`, http.StatusForbidden, "user principal"},
-		{"xuid must be the caller's", "user1", `{"members":{"me":{"constants":{"system":{"xuid":"` + h.xuid("user2") + `"}}}}}`, http.StatusForbidden, "not the caller's XUID"},
+		{"members.me naming another xuid is the caller", "user1", `{"members":{"me":{"constants":{"system":{"xuid":"` + h.xuid("user3") + `"}}}}}`, http.StatusOK, ""},
 		{"servers need a server principal", "user1", `{"servers":{"mm":{"properties":{"x":1}}}}`, http.StatusForbidden, "server principal"},
 		{"users cannot change members by index", "user1", `{"members":{"1":null}}`, http.StatusForbidden, "server principal"},
 		{"server writes servers", "server", `{"servers":{"mm":{"properties":{"x":1}}}}`, http.StatusOK, ""},

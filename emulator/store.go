@@ -53,6 +53,7 @@ type session struct {
 	members       map[int]*member
 	nextIndex     int
 	servers       map[string]any
+	roleTypes     map[string]any // top-level roleTypes as written (contract 107 roles)
 	searchHandle  string
 }
 
@@ -76,6 +77,9 @@ func (s *session) clone() *session {
 	c.constants = copyMap(s.constants)
 	c.properties = copyMap(s.properties)
 	c.servers = copyMap(s.servers)
+	if s.roleTypes != nil {
+		c.roleTypes = copyMap(s.roleTypes)
+	}
 	c.members = make(map[int]*member, len(s.members))
 	for i, m := range s.members {
 		mc := *m
@@ -93,9 +97,10 @@ func (s *session) etag() string {
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
-// location is the session's path, as sent in Content-Location.
-func (s *session) location() string {
-	return "/serviceconfigs/" + s.ref.scid + "/sessionTemplates/" + s.ref.template + "/sessions/" + s.ref.name
+// location is the session's path, as sent in Content-Location, spelling the sessionTemplates
+// literal as given.
+func (s *session) location(templatesLiteral string) string {
+	return "/serviceconfigs/" + s.ref.scid + "/" + templatesLiteral + "/" + s.ref.template + "/sessions/" + s.ref.name
 }
 
 func (s *session) constantsSystem() map[string]any  { return subObject(s.constants, "system") }

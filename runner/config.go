@@ -88,6 +88,9 @@ type Config struct {
 	ConfigFile string `yaml:"-" json:"configFile,omitempty"`
 	// Faults are switched on in the embedded emulator (self-test only; flags only).
 	Faults []string `yaml:"-" json:"faults,omitempty"`
+	// Variants are behaviours the contract allows that the embedded emulator shows instead of
+	// its reference behaviour (emulator.Variants; flags only).
+	Variants []string `yaml:"-" json:"variants,omitempty"`
 	// DryRun builds and reports the spec tree without contacting any target.
 	DryRun bool `yaml:"-" json:"-"`
 	// Verbose prints every spec as it runs.
@@ -340,6 +343,9 @@ func resolve(cfg Config) (resolved, error) {
 		}
 		if len(cfg.Faults) > 0 {
 			return r, errors.New("--fault applies to the embedded emulator only; start `mpsdconf emulate --fault` for a separate one")
+		}
+		if len(cfg.Variants) > 0 {
+			return r, errors.New("--variant applies to the embedded emulator only; start `mpsdconf emulate --variant` for a separate one")
 		}
 	}
 	if r.ReportDir == "" {

@@ -41,12 +41,12 @@ ul.specs{margin:.3rem 0;padding-left:1.1rem}
 .tile{border:1px solid #d0d7de;border-radius:8px;padding:.5rem .9rem;min-width:6.5rem}
 .tile .n{font-size:1.5rem;font-weight:700}
 .tile .k{color:#59636e;font-size:.85rem}
-.tile.failed .n{color:#cf222e}.tile.passed .n{color:#1a7f37}.tile.harness-error .n{color:#bc4c00}.tile.skipped .n{color:#59636e}
+.tile.failed .n{color:#cf222e}.tile.passed .n{color:#1a7f37}.tile.harness-error .n{color:#bc4c00}.tile.skipped .n{color:#59636e}.tile.blocked .n{color:#8250df}
 .badge{display:inline-block;border-radius:1em;padding:0 .55em;font-size:.8rem;font-weight:600;color:#fff;white-space:nowrap}
-.badge.passed{background:#1a7f37}.badge.failed{background:#cf222e}.badge.skipped{background:#6e7781}.badge.harness-error{background:#bc4c00}
+.badge.passed{background:#1a7f37}.badge.failed{background:#cf222e}.badge.skipped{background:#6e7781}.badge.harness-error{background:#bc4c00}.badge.blocked{background:#8250df}
 tr.failed td:first-child{border-left:4px solid #cf222e}tr.harness-error td:first-child{border-left:4px solid #bc4c00}
 .problem{border:1px solid #d0d7de;border-left:5px solid #cf222e;border-radius:6px;padding:.6rem .9rem;margin:.8rem 0}
-.problem.harness-error{border-left-color:#bc4c00}
+.problem.harness-error{border-left-color:#bc4c00}.problem.blocked{border-left-color:#8250df}
 .problem .name{font-weight:600}
 .muted{color:#59636e}
 .warning{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:.6rem .9rem}
@@ -65,14 +65,15 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <div class="tile"><div class="n">{{.Specs}}</div><div class="k">specs</div></div>
 <div class="tile passed"><div class="n">{{.Passed}}</div><div class="k">passed</div></div>
 <div class="tile failed"><div class="n">{{.Failed}}</div><div class="k">failed</div></div>
+<div class="tile blocked"><div class="n">{{.Blocked}}</div><div class="k">blocked</div></div>
 <div class="tile skipped"><div class="n">{{.Skipped}}</div><div class="k">skipped</div></div>
 <div class="tile harness-error"><div class="n">{{.HarnessErrors}}</div><div class="k">harness errors</div></div>
 {{end}}{{with .Summary.Metadata.Requests}}<div class="tile"><div class="n">{{.Requests}}</div><div class="k">requests</div></div>
 <div class="tile"><div class="n">{{.Retries}}</div><div class="k">retries</div></div>
 <div class="tile"><div class="n">{{.Throttled}}</div><div class="k">throttled out</div></div>
 </div>{{end}}
-{{if .FailedRules}}<p id="failed-rules">Rules not met or not checked: {{range $i, $r := .FailedRules}}{{if $i}}, {{end}}<a class="mono" href="#rule-{{$r.ID}}">{{$r.ID}}</a> <span class="badge {{$r.Status}}">{{$r.Status}}</span>{{end}}. <a href="#problems">Failed specs and harness errors</a>.</p>{{end}}
-{{with .Trace.RuleTotals}}<p>Rules: {{.Rules}} in the catalog, {{.Passed}} passed, {{.Failed}} failed, {{.Skipped}} skipped, {{.HarnessErrors}} not checked (harness errors).</p>{{end}}
+{{if .FailedRules}}<p id="failed-rules">Rules not met or not checked: {{range $i, $r := .FailedRules}}{{if $i}}, {{end}}<a class="mono" href="#rule-{{$r.ID}}">{{$r.ID}}</a> <span class="badge {{$r.Status}}">{{$r.Status}}</span>{{end}}. <a href="#problems">Failed, blocked and unchecked specs</a>.</p>{{end}}
+{{with .Trace.RuleTotals}}<p>Rules: {{.Rules}} in the catalog, {{.Passed}} passed, {{.Failed}} failed, {{.Blocked}} blocked by another rule's break, {{.Skipped}} skipped, {{.HarnessErrors}} not checked (harness errors).</p>{{end}}
 <p class="muted">Run <span class="mono">{{.Summary.Metadata.RunID}}</span> against <span class="mono">{{.Summary.Metadata.Target}}</span>, profile {{.Summary.Metadata.Profile}}, started {{.Started}}, {{.Duration}}. Details under <a href="#run">Run</a>.</p>
 </header>
 {{if .CleanupProblem}}
@@ -106,7 +107,8 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <h3 id="unmapped">Specs without a catalog rule</h3>
 <ul class="specs">{{range .Unmapped}}<li><span class="badge {{.Outcome}}">{{.Outcome}}</span> {{if .Anchor}}<a href="#{{.Anchor}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</li>{{end}}</ul>
 {{end}}
-<h2 id="problems">Failed specs and harness errors ({{len .Problems}})</h2>
+<h2 id="problems">Failed, blocked and unchecked specs ({{len .Problems}})</h2>
+<p class="muted">A blocked spec's setup step got an answer that breaks the rule it names; that break is counted once, as a failure of that rule's own specs.</p>
 {{if not .Problems}}<p>None.</p>{{end}}
 {{range .Problems}}
 <section class="problem {{.Outcome}}" id="{{.Anchor}}">
@@ -131,6 +133,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <dt>random seed</dt><dd class="mono">{{.RandomSeed}}</dd>
 <dt>processes</dt><dd>{{.Procs}}</dd>
 {{if .Faults}}<dt>emulator faults</dt><dd class="mono">{{range $i, $f := .Faults}}{{if $i}}, {{end}}{{$f}}{{end}}</dd>{{end}}
+{{if .Variants}}<dt>emulator variants</dt><dd class="mono">{{range $i, $v := .Variants}}{{if $i}}, {{end}}{{$v}}{{end}}</dd>{{end}}
 <dt>started</dt><dd>{{$.Started}}</dd>
 <dt>duration</dt><dd>{{$.Duration}}</dd>
 <dt>requests</dt><dd>{{.Requests.Requests}} ({{.Requests.Retries}} retries of throttled requests, {{printf "%.1f" .Requests.RetryWaitSeconds}}s waited, {{.Requests.Throttled}} throttled out)</dd>
@@ -245,7 +248,7 @@ func RenderHTML(s Summary, t Trace) ([]byte, error) {
 
 	anchors := map[string]string{}
 	for _, sp := range s.Specs {
-		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError {
+		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError || sp.Outcome == OutcomeBlocked {
 			a := fmt.Sprintf("spec-%d", len(p.Problems)+1)
 			anchors[sp.Name] = a
 			p.Problems = append(p.Problems, htmlProblem{SpecResult: sp, Anchor: a})
@@ -258,7 +261,7 @@ func RenderHTML(s Summary, t Trace) ([]byte, error) {
 		he := htmlEndpoint{ID: e.ID, Method: e.Method, Path: e.Path}
 		for _, r := range e.Rules {
 			traced[r.ID] = true
-			if r.Status == RuleFailed || r.Status == RuleHarnessError {
+			if r.Status == RuleFailed || r.Status == RuleHarnessError || r.Status == RuleBlocked {
 				p.FailedRules = append(p.FailedRules, r)
 			}
 			hr := htmlRule{TracedRule: r, Endpoint: e.ID, Counts: outcomeCounts(r.Specs)}
@@ -296,7 +299,7 @@ func outcomeCounts(specs []TracedSpec) string {
 	if len(counts) == 0 {
 		return "no spec"
 	}
-	order := []string{OutcomeFailed, OutcomeHarnessError, OutcomePassed, OutcomeSkipped}
+	order := []string{OutcomeFailed, OutcomeHarnessError, OutcomeBlocked, OutcomePassed, OutcomeSkipped}
 	parts := make([]string, 0, len(counts))
 	for _, o := range order {
 		if n := counts[o]; n > 0 {

@@ -102,6 +102,7 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 		}
 		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
 		ecfg.Faults = r.Faults
+		ecfg.Variants = r.Variants
 		var url string
 		var stop func()
 		emu, url, stop, err = serveEmulator(ecfg, "127.0.0.1:0")
@@ -140,7 +141,7 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 	var wg sync.WaitGroup
 	for k := range shards {
 		cfg := base
-		cfg.Procs, cfg.ReportDir, cfg.Faults = 1, filepath.Join(tmp, fmt.Sprint(k)), nil
+		cfg.Procs, cfg.ReportDir, cfg.Faults, cfg.Variants = 1, filepath.Join(tmp, fmt.Sprint(k)), nil, nil
 		cfg.World = worlds[k]
 		cfg.IdentityPools = nil
 		cfg.RateLimit = r.RateLimit / float64(len(shards)) // the limit holds for the run as a whole
@@ -410,7 +411,7 @@ func mergeWorkerReports(results []workerOutcome) (types.Report, []string) {
 // workers' console output is not shown).
 func printFailures(out io.Writer, s Summary) {
 	for _, sp := range s.Specs {
-		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError {
+		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError || sp.Outcome == OutcomeBlocked {
 			fmt.Fprintf(out, "  %s [%s] %s\n      %s\n", strings.ToUpper(sp.Outcome), sp.Rule, sp.Name, sp.Cause)
 		}
 	}

@@ -71,17 +71,19 @@ func Commit() string {
 
 // Metadata describes a run; it heads every report.
 type Metadata struct {
-	RunID           string        `json:"runId"`
-	HarnessVersion  string        `json:"harnessVersion"`
-	Commit          string        `json:"commit,omitempty"`
-	Target          string        `json:"target"`
-	Embedded        bool          `json:"embeddedEmulator"`
-	ContractVersion int           `json:"contractVersion"`
-	Profile         string        `json:"profile"`
-	LabelFilter     string        `json:"labelFilter"`
-	RandomSeed      int64         `json:"randomSeed"`
-	Procs           int           `json:"procs"`
-	Faults          []string      `json:"faults,omitempty"`
+	RunID           string   `json:"runId"`
+	HarnessVersion  string   `json:"harnessVersion"`
+	Commit          string   `json:"commit,omitempty"`
+	Target          string   `json:"target"`
+	Embedded        bool     `json:"embeddedEmulator"`
+	ContractVersion int      `json:"contractVersion"`
+	Profile         string   `json:"profile"`
+	LabelFilter     string   `json:"labelFilter"`
+	RandomSeed      int64    `json:"randomSeed"`
+	Procs           int      `json:"procs"`
+	Faults          []string `json:"faults,omitempty"`
+	// Variants are the emulator variants (behaviours the contract allows) the run switched on.
+	Variants        []string      `json:"variants,omitempty"`
 	StartedAt       time.Time     `json:"startedAt"`
 	Duration        time.Duration `json:"-"`
 	DurationSeconds float64       `json:"durationSeconds"`
@@ -110,16 +112,18 @@ func (a RequestStats) add(b RequestStats) RequestStats {
 
 // Totals counts spec outcomes by class.
 type Totals struct {
-	Specs         int `json:"specs"`
-	Passed        int `json:"passed"`
-	Failed        int `json:"failed"`
+	Specs  int `json:"specs"`
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+	// Blocked counts specs whose setup step broke another rule (counted as failed there).
+	Blocked       int `json:"blocked"`
 	Skipped       int `json:"skipped"`
 	HarnessErrors int `json:"harnessErrors"`
 }
 
 // Line renders the totals as one line.
 func (t Totals) Line() string {
-	return fmt.Sprintf("%d specs: %d passed, %d failed, %d skipped, %d harness errors", t.Specs, t.Passed, t.Failed, t.Skipped, t.HarnessErrors)
+	return fmt.Sprintf("%d specs: %d passed, %d failed, %d blocked, %d skipped, %d harness errors", t.Specs, t.Passed, t.Failed, t.Blocked, t.Skipped, t.HarnessErrors)
 }
 
 // Outcome classes of a spec.
@@ -128,6 +132,10 @@ const (
 	OutcomePassed = "passed"
 	// OutcomeFailed: the target broke the rule.
 	OutcomeFailed = "failed"
+	// OutcomeBlocked: a setup step of the spec got an answer that breaks another rule (named in
+	// SpecResult.BlockedBy), so the spec's own rule was not checked. The break is counted once,
+	// as a failure of that other rule's own specs.
+	OutcomeBlocked = "blocked"
 	// OutcomeSkipped: not run (not selected by profile or label filter, or not applicable).
 	OutcomeSkipped = "skipped"
 	// OutcomeHarnessError: the rule could not be checked (no answer, timeout, throttled out,
@@ -141,8 +149,10 @@ type SpecResult struct {
 	Rule     string `json:"rule"`
 	Evidence string `json:"evidence"`
 	Endpoint string `json:"endpoint"`
-	// Outcome is the class: passed, failed, skipped or harness-error.
+	// Outcome is the class: passed, failed, blocked, skipped or harness-error.
 	Outcome string `json:"outcome"`
+	// BlockedBy is, for a blocked spec, the rule its setup step found broken.
+	BlockedBy string `json:"blockedBy,omitempty"`
 	// State is Ginkgo's state of the spec.
 	State      string  `json:"state"`
 	DurationMs float64 `json:"durationMs"`
@@ -164,6 +174,8 @@ func classify(sr types.SpecReport) (outcome, cause string) {
 		return OutcomeSkipped, "not selected by the profile or label filter"
 	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 		return OutcomeSkipped, firstLine(msg)
+	case sr.State == types.SpecStateFailed && strings.HasPrefix(msg, suites.BlockedPrefix):
+		return OutcomeBlocked, firstLine(msg)
 	case sr.State == types.SpecStateFailed && !strings.HasPrefix(msg, suites.HarnessErrorPrefix):
 		return OutcomeFailed, firstLine(msg)
 	case sr.State == types.SpecStateFailed:
@@ -175,6 +187,19 @@ func classify(sr types.SpecReport) (outcome, cause string) {
 	default: // interrupted, aborted
 		return OutcomeHarnessError, "run " + sr.State.String() + ": " + firstLine(msg)
 	}
+}
+
+// blockingRule returns the rule ID a blocked spec's cause names: "blocked by [RULE-ID]: ...".
+func blockingRule(cause string) string {
+	rest, ok := strings.CutPrefix(cause, suites.BlockedPrefix+"[")
+	if !ok {
+		return ""
+	}
+	id, _, ok := strings.Cut(rest, "]")
+	if !ok {
+		return ""
+	}
+	return id
 }
 
 // firstLine returns the first non-empty line of s, at most 200 characters.
@@ -228,6 +253,9 @@ func Summarize(meta Metadata, report types.Report) Summary {
 			Cause:      cause,
 			DurationMs: float64(sr.RunTime.Microseconds()) / 1000,
 		}
+		if outcome == OutcomeBlocked {
+			res.BlockedBy = blockingRule(cause)
+		}
 		for _, e := range sr.ReportEntries {
 			if e.Name == suites.RetriesEntry {
 				_, _ = fmt.Sscan(e.StringRepresentation(), &res.Retries)
@@ -250,6 +278,8 @@ func Summarize(meta Metadata, report types.Report) Summary {
 			s.Totals.Passed++
 		case OutcomeFailed:
 			s.Totals.Failed++
+		case OutcomeBlocked:
+			s.Totals.Blocked++
 		case OutcomeHarnessError:
 			s.Totals.HarnessErrors++
 		default:
@@ -258,7 +288,7 @@ func Summarize(meta Metadata, report types.Report) Summary {
 	}
 	sort.SliceStable(s.Specs, func(i, j int) bool { return s.Specs[i].Name < s.Specs[j].Name })
 	switch {
-	case s.Totals.Failed > 0:
+	case s.Totals.Failed > 0 || s.Totals.Blocked > 0: // a blocked spec's setup broke a rule
 		s.Verdict = VerdictFail
 	case s.Totals.HarnessErrors > 0:
 		s.Verdict = VerdictHarness
@@ -387,6 +417,7 @@ func annotateJUnit(path string, s Summary) error {
 		{Name: "mpsdconf.requests", Value: strconv.FormatInt(m.Requests.Requests, 10)},
 		{Name: "mpsdconf.retries", Value: strconv.FormatInt(m.Requests.Retries, 10)},
 		{Name: "mpsdconf.harnessErrors", Value: strconv.Itoa(s.Totals.HarnessErrors)},
+		{Name: "mpsdconf.blocked", Value: strconv.Itoa(s.Totals.Blocked)},
 		{Name: "mpsdconf.config", Value: string(cfg)},
 	}
 	outcome := map[string]SpecResult{}
@@ -411,6 +442,11 @@ func annotateJUnit(path string, s Summary) error {
 				continue
 			}
 			switch {
+			case sp.Outcome == OutcomeBlocked && tc.Failure != nil:
+				// Counted once, at the rule the setup broke: here a skip that says why.
+				tc.Skipped = &reporters.JUnitSkipped{Message: junitFailureMessage(sp)}
+				tc.SystemOut = strings.TrimRight(tc.SystemOut+"\n"+tc.Failure.Description, "\n") + "\n"
+				tc.Failure = nil
 			case sp.Outcome == OutcomeHarnessError && tc.Failure != nil:
 				tc.Error = &reporters.JUnitError{Message: junitErrorMessage(sp), Type: OutcomeHarnessError, Description: tc.Failure.Description}
 				tc.Failure = nil
@@ -424,7 +460,8 @@ func annotateJUnit(path string, s Summary) error {
 		// counts by the conversions above would be off by one for aborted specs.
 		suites.Failures -= ts.Failures
 		suites.Errors -= ts.Errors
-		ts.Failures, ts.Errors = 0, 0
+		suites.Disabled -= ts.Skipped + ts.Disabled
+		ts.Failures, ts.Errors, ts.Skipped = 0, 0, 0
 		for _, tc := range ts.TestCases {
 			if tc.Failure != nil {
 				ts.Failures++
@@ -432,9 +469,13 @@ func annotateJUnit(path string, s Summary) error {
 			if tc.Error != nil {
 				ts.Errors++
 			}
+			if tc.Skipped != nil {
+				ts.Skipped++
+			}
 		}
 		suites.Failures += ts.Failures
 		suites.Errors += ts.Errors
+		suites.Disabled += ts.Skipped + ts.Disabled
 	}
 	out, err := xml.MarshalIndent(suites, "", "  ")
 	if err != nil {
@@ -510,6 +551,9 @@ func Markdown(s Summary) string {
 	if len(m.Faults) > 0 {
 		fmt.Fprintf(&b, "| emulator faults | %s |\n", strings.Join(m.Faults, ", "))
 	}
+	if len(m.Variants) > 0 {
+		fmt.Fprintf(&b, "| emulator variants | %s |\n", strings.Join(m.Variants, ", "))
+	}
 	fmt.Fprintf(&b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
 	fmt.Fprintf(&b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
 		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
@@ -524,16 +568,25 @@ func Markdown(s Summary) string {
 	if s.SetupFailure != "" {
 		fmt.Fprintf(&b, "\n## Harness error\n\n```\n%s\n```\n", strings.TrimSpace(s.SetupFailure))
 	}
-	var failed []SpecResult
+	var failed, blocked []SpecResult
 	for _, sp := range s.Specs {
-		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError {
+		switch sp.Outcome {
+		case OutcomeFailed, OutcomeHarnessError:
 			failed = append(failed, sp)
+		case OutcomeBlocked:
+			blocked = append(blocked, sp)
 		}
 	}
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, "\n## Failed specs and harness errors\n")
 		for _, sp := range failed {
 			fmt.Fprintf(&b, "\n### %s: %s\n\nRule `%s` (%s), %s\n\n```\n%s\n```\n", sp.Outcome, sp.Name, sp.Rule, sp.Evidence, sp.Location, strings.TrimSpace(sp.Failure))
+		}
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintf(&b, "\n## Blocked specs\n\nA setup step of each spec below got an answer that breaks another rule, so the spec's own rule was not checked. The break is counted once, as a failure of that rule's own specs.\n\n| spec | rule | blocked by | cause |\n|---|---|---|---|\n")
+		for _, sp := range blocked {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", escapeCell(sp.Name), sp.Rule, sp.BlockedBy, escapeCell(sp.Cause))
 		}
 	}
 	fmt.Fprintf(&b, "\n## Specs by endpoint\n")

@@ -30,6 +30,8 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 	skip := spec("c skipped", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
 	unchecked := spec("g no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
 	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: connection reset"
+	blocked := spec("h blocked", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
+	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /x) answered 500, want 201 (or 200)"
 	setup := types.SpecReport{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no target"}}
 	cases := map[string]struct {
 		specs []types.SpecReport
@@ -45,6 +47,8 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 		"panic is a harness error":     {[]types.SpecReport{pass, spec("d", types.SpecStatePanicked)}, VerdictHarness, ExitHarness},
 		"no answer is a harness error": {[]types.SpecReport{pass, unchecked}, VerdictHarness, ExitHarness},
 		"failure beats harness error":  {[]types.SpecReport{unchecked, fail}, VerdictFail, ExitFail},
+		"a blocked spec fails the run": {[]types.SpecReport{pass, blocked}, VerdictFail, ExitFail},
+		"blocked beats harness error":  {[]types.SpecReport{unchecked, blocked}, VerdictFail, ExitFail},
 		"interrupted run":              {[]types.SpecReport{pass, spec("e", types.SpecStateInterrupted)}, VerdictHarness, ExitHarness},
 		"timed-out spec":               {[]types.SpecReport{pass, spec("f", types.SpecStateTimedout)}, VerdictHarness, ExitHarness},
 	}
@@ -56,6 +60,18 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 			}
 		})
 	}
+	b := Summarize(Metadata{}, types.Report{SpecReports: []types.SpecReport{pass, blocked, fail}})
+	if b.Totals.Blocked != 1 || b.Totals.Failed != 1 || b.Totals.Passed != 1 {
+		t.Errorf("blocked spec counted wrongly: %+v", b.Totals)
+	}
+	for _, sp := range b.Specs {
+		if sp.Name == "h blocked" && (sp.Outcome != OutcomeBlocked || sp.BlockedBy != "SP-CREATE-201" || !strings.Contains(sp.Cause, "PUT /x")) {
+			t.Errorf("blocked spec: %+v", sp)
+		}
+	}
+	if !strings.Contains(b.Totals.Line(), "1 blocked") {
+		t.Errorf("totals line lacks the blocked count: %s", b.Totals.Line())
+	}
 	s := Summarize(Metadata{}, types.Report{SpecReports: []types.SpecReport{pass}})
 	if s.Specs[0].Rule != "HQ-TAKE-LIMITS" || s.Specs[0].Evidence != "doc" || s.Specs[0].Endpoint != "handles-query" {
 		t.Errorf("rule metadata not resolved from the catalog: %+v", s.Specs[0])
@@ -66,6 +82,8 @@ func TestWriteReports(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "reports")
 	unchecked := spec("c no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
 	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
+	blocked := spec("d blocked", types.SpecStateFailed, "rule:HQ-NO-INCLUDE")
+	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200)"
 	report := types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SuiteSucceeded:   false,
@@ -73,6 +91,7 @@ func TestWriteReports(t *testing.T) {
 			spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS"),
 			spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403"),
 			unchecked,
+			blocked,
 		},
 	}
 	cfg := DefaultConfig()
@@ -99,6 +118,14 @@ func TestWriteReports(t *testing.T) {
 	}
 	if !strings.Contains(string(junit), `<error message="harness error: GET /handles/x`) || !strings.Contains(string(junit), `errors="1"`) {
 		t.Errorf("junit.xml does not show the harness error as an <error>:\n%s", junit)
+	}
+	// A blocked spec is a skip that names the rule its setup broke, never a second failure.
+	if !strings.Contains(string(junit), `<skipped message="[HQ-NO-INCLUDE] blocked by [SP-CREATE-201]: setup step creating a session (PUT /s) answered 500`) ||
+		!strings.Contains(string(junit), `failures="1"`) {
+		t.Errorf("junit.xml does not show the blocked spec as a skip naming the broken rule:\n%s", junit)
+	}
+	if !strings.Contains(string(md), "## Blocked specs") || !strings.Contains(string(md), "| d blocked | HQ-NO-INCLUDE | SP-CREATE-201 |") {
+		t.Errorf("report.md does not list the blocked spec:\n%s", md)
 	}
 	// Every report carries the run metadata and the redacted configuration.
 	for _, f := range []string{JUnitFile, JSONFile, MarkdownFile, TraceJSONFile, TraceMarkdownFile} {

@@ -198,6 +198,7 @@ func newMetadata(r resolved, target string) Metadata {
 		RandomSeed:      r.RandomSeed,
 		Procs:           r.Procs,
 		Faults:          r.Faults,
+		Variants:        r.Variants,
 		Config:          r.Config.Redacted(),
 		StartedAt:       time.Now().UTC(),
 	}
@@ -271,6 +272,7 @@ func prepareTarget(r resolved) (preparedTarget, error) {
 		}
 		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
 		ecfg.Faults = r.Faults
+		ecfg.Variants = r.Variants
 		emu, url, stop, err := serveEmulator(ecfg, "127.0.0.1:0")
 		if err != nil {
 			return t, err

@@ -156,25 +156,49 @@ func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
 // runOne runs the suite once (with fault switched on, or clean when fault is "") and judges it.
 func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string) FaultOutcome {
 	name := fault
+	var extra []string
 	if name == "" {
 		name = "baseline"
+	} else {
+		extra = []string{"--fault", fault}
 	}
 	out := FaultOutcome{Fault: fault, Rule: rule, OtherRuleFailures: map[string][]string{}}
-	dir := filepath.Join(runsDir, name)
-	args := []string{"run", "--report-dir", dir, "--no-color", "--seed", fmt.Sprint(cfg.Seed)}
-	if fault != "" {
-		args = append(args, "--fault", fault)
+	res := runSuite(ctx, cfg.Binary, filepath.Join(runsDir, name), cfg.Seed, extra...)
+	out.ExitCode, out.Error = res.ExitCode, res.Error
+	if res.Error != "" {
+		return out
 	}
-	cmd := exec.CommandContext(ctx, cfg.Binary, args...)
+	judge(&out, res.Summary)
+	if out.ExitCode == ExitHarness {
+		// A run that could not check the target proves nothing about the fault.
+		out.Killed = false
+		out.Error = "the run ended in a harness error: " + tail(res.Summary.SetupFailure, 2000)
+	}
+	return out
+}
+
+// suiteRun is the result of one `mpsdconf run` subprocess.
+type suiteRun struct {
+	ExitCode int
+	// Error says why the run could not be judged (it did not start, or wrote no readable report).
+	Error   string
+	Summary Summary
+}
+
+// runSuite runs `binary run` against its embedded emulator with the report directory dir, the
+// spec order seed and extra arguments, and reads the report.json it wrote.
+func runSuite(ctx context.Context, binary, dir string, seed int64, extra ...string) suiteRun {
+	args := append([]string{"run", "--report-dir", dir, "--no-color", "--seed", fmt.Sprint(seed)}, extra...)
+	cmd := exec.CommandContext(ctx, binary, args...)
 	log, err := cmd.CombinedOutput()
+	var out suiteRun
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
-		out.ExitCode = 0
 	case errors.As(err, &exitErr):
 		out.ExitCode = exitErr.ExitCode()
 	default:
-		out.Error = fmt.Sprintf("could not run %s: %v", cfg.Binary, err)
+		out.Error = fmt.Sprintf("could not run %s: %v", binary, err)
 		return out
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, JSONFile))
@@ -182,16 +206,8 @@ func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string
 		out.Error = fmt.Sprintf("exit %d and no report: %v\n%s", out.ExitCode, err, tail(string(log), 2000))
 		return out
 	}
-	var s Summary
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := json.Unmarshal(raw, &out.Summary); err != nil {
 		out.Error = fmt.Sprintf("unreadable report: %v", err)
-		return out
-	}
-	judge(&out, s)
-	if out.ExitCode == ExitHarness {
-		// A run that could not check the target proves nothing about the fault.
-		out.Killed = false
-		out.Error = "the run ended in a harness error: " + tail(s.SetupFailure, 2000)
 	}
 	return out
 }

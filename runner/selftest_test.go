@@ -95,3 +95,87 @@ func TestSelfTestVerdicts(t *testing.T) {
 		t.Errorf("unknown fault: exit %d", code)
 	}
 }
+
+// fakeToleranceBinary writes a script standing in for mpsdconf: a run with --variant
+// failingVariant and --profile documented fails rule failingRule; every strict run with a
+// variant fails HQ-TAKE-ZERO-EMPTY (an inferred rule); everything else passes.
+func fakeToleranceBinary(t *testing.T, failingVariant, failingRule string) string {
+	t.Helper()
+	dir := t.TempDir()
+	pass, _ := json.Marshal(Summary{Verdict: VerdictPass, Specs: []SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"}}})
+	docFail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{{Name: "s", Rule: failingRule, Outcome: OutcomeFailed, State: "failed", Failure: "boom"}}})
+	strictFail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{
+		{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"},
+		{Name: "z", Rule: "HQ-TAKE-ZERO-EMPTY", Outcome: OutcomeFailed, State: "failed", Failure: "boom"},
+	}})
+	script := `#!/bin/sh
+dir=""; variant=""; profile=""
+while [ $# -gt 0 ]; do
+  case "$1" in --report-dir) dir="$2"; shift;; --variant) variant="$2"; shift;; --profile) profile="$2"; shift;; esac; shift
+done
+mkdir -p "$dir"
+if [ "$profile" = documented ] && [ "$variant" = "` + failingVariant + `" ]; then
+  printf '%s' '` + string(docFail) + `' > "$dir/report.json"; exit 1
+fi
+if [ "$profile" = strict ]; then
+  printf '%s' '` + string(strictFail) + `' > "$dir/report.json"; exit 1
+fi
+printf '%s' '` + string(pass) + `' > "$dir/report.json"; exit 0
+`
+	p := filepath.Join(dir, "fake-mpsdconf")
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestToleranceVerdicts(t *testing.T) {
+	variants := []string{"invite-answers-200", "take-zero-unlimited"}
+	cases := map[string]struct {
+		failingVariant string
+		want           int
+		line           string
+	}{
+		"documented passes everywhere":  {"", ExitPass, "tolerance: 2 passed, 0 failed\n"},
+		"documented fails on a variant": {"take-zero-unlimited", ExitFail, "tolerance: 1 passed, 1 failed\n"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			var out strings.Builder
+			code := Tolerance(context.Background(), ToleranceConfig{
+				Binary: fakeToleranceBinary(t, tc.failingVariant, "HQ-TAKE-LIMITS"), ReportDir: dir, Variants: variants,
+			}, &out)
+			if code != tc.want || !strings.HasSuffix(out.String(), tc.line) {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.want, out.String())
+			}
+			raw, err := os.ReadFile(filepath.Join(dir, ToleranceFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep ToleranceReport
+			if err := json.Unmarshal(raw, &rep); err != nil {
+				t.Fatal(err)
+			}
+			rules := map[string]RuleTolerance{}
+			for _, r := range rep.Rules {
+				rules[r.Rule] = r
+			}
+			// The strict runs fail the inferred rule on every variant: it tolerates none.
+			if r := rules["HQ-TAKE-ZERO-EMPTY"]; len(r.Tolerates) != 0 || len(r.BreaksOn) != 2 {
+				t.Errorf("HQ-TAKE-ZERO-EMPTY tolerance: %+v", r)
+			}
+			if r := rules["HQ-TAKE-LIMITS"]; len(r.Tolerates) != 2 {
+				t.Errorf("HQ-TAKE-LIMITS tolerance: %+v", r)
+			}
+			md, err := os.ReadFile(filepath.Join(dir, ToleranceMarkdownFile))
+			if err != nil || !strings.Contains(string(md), "| HQ-TAKE-ZERO-EMPTY | inferred | 0: ") {
+				t.Errorf("tolerance.md: %v\n%s", err, md)
+			}
+		})
+	}
+	var out strings.Builder
+	if code := Tolerance(context.Background(), ToleranceConfig{Binary: "/bin/true", ReportDir: t.TempDir(), Variants: []string{"no-such-variant"}}, &out); code != ExitHarness {
+		t.Errorf("an unknown variant: exit %d, want %d", code, ExitHarness)
+	}
+}

@@ -17,6 +17,9 @@ const (
 	RuleSkipped = "skipped"
 	// RuleHarnessError: some spec of the rule could not be checked and none failed.
 	RuleHarnessError = "harness-error"
+	// RuleBlocked: some spec of the rule was blocked by a setup step that broke another rule,
+	// and none failed or could not be checked.
+	RuleBlocked = "blocked"
 )
 
 // TracedSpec is one spec of a rule and its state.
@@ -47,6 +50,9 @@ type RuleTotals struct {
 	Skipped int `json:"skipped"`
 	// HarnessErrors counts rules that could not be checked (and did not fail).
 	HarnessErrors int `json:"harnessErrors"`
+	// Blocked counts rules some of whose specs were blocked by another rule's break (and that
+	// did not fail or meet a harness error).
+	Blocked int `json:"blocked"`
 }
 
 // Trace is the traceability matrix of a run (reports/summary.json, reports/traceability.md).
@@ -82,6 +88,10 @@ func BuildTrace(s Summary, cat *catalog.Catalog) Trace {
 					if tr.Status != RuleFailed {
 						tr.Status = RuleHarnessError
 					}
+				case OutcomeBlocked:
+					if tr.Status != RuleFailed && tr.Status != RuleHarnessError {
+						tr.Status = RuleBlocked
+					}
 				default:
 					tr.Status = RuleFailed
 				}
@@ -100,6 +110,8 @@ func BuildTrace(s Summary, cat *catalog.Catalog) Trace {
 				t.RuleTotals.Failed++
 			case RuleHarnessError:
 				t.RuleTotals.HarnessErrors++
+			case RuleBlocked:
+				t.RuleTotals.Blocked++
 			default:
 				t.RuleTotals.Skipped++
 			}
@@ -143,9 +155,9 @@ func (t Trace) Markdown() string {
 	if cfg, err := marshalReadable(m.Config); err == nil {
 		fmt.Fprintf(&b, "<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n\n", cfg)
 	}
-	fmt.Fprintf(&b, "| | total | passed | failed | skipped | harness errors |\n|---|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| rules | %d | %d | %d | %d | %d |\n", t.RuleTotals.Rules, t.RuleTotals.Passed, t.RuleTotals.Failed, t.RuleTotals.Skipped, t.RuleTotals.HarnessErrors)
-	fmt.Fprintf(&b, "| specs | %d | %d | %d | %d | %d |\n", t.SpecTotals.Specs, t.SpecTotals.Passed, t.SpecTotals.Failed, t.SpecTotals.Skipped, t.SpecTotals.HarnessErrors)
+	fmt.Fprintf(&b, "| | total | passed | failed | blocked | skipped | harness errors |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| rules | %d | %d | %d | %d | %d | %d |\n", t.RuleTotals.Rules, t.RuleTotals.Passed, t.RuleTotals.Failed, t.RuleTotals.Blocked, t.RuleTotals.Skipped, t.RuleTotals.HarnessErrors)
+	fmt.Fprintf(&b, "| specs | %d | %d | %d | %d | %d | %d |\n", t.SpecTotals.Specs, t.SpecTotals.Passed, t.SpecTotals.Failed, t.SpecTotals.Blocked, t.SpecTotals.Skipped, t.SpecTotals.HarnessErrors)
 	for _, e := range t.Endpoints {
 		fmt.Fprintf(&b, "\n## %s `%s %s`\n\n| rule | evidence | status | statement | specs |\n|---|---|---|---|---|\n", e.ID, e.Method, e.Path)
 		for _, r := range e.Rules {

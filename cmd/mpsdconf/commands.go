@@ -23,9 +23,10 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("mpsdconf run", flag.ContinueOnError)
 	settings := runner.BindFlags(fs)
-	var faults multiFlag
+	var faults, variants multiFlag
 	var dryRun, verbose, noColor bool
 	fs.Var(&faults, "fault", "switch on an emulator fault in the embedded emulator (repeatable; self-test)")
+	fs.Var(&variants, "variant", "switch on an emulator variant, a behaviour the contract allows, in the embedded emulator (repeatable; see mpsdconf emulate --list-variants)")
 	fs.BoolVar(&dryRun, "dry-run", false, "list the selected specs without contacting any target")
 	fs.BoolVar(&verbose, "v", false, "print every spec as it runs")
 	fs.BoolVar(&noColor, "no-color", false, "disable coloured output")
@@ -45,7 +46,7 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
 		return 2
 	}
-	cfg.Faults, cfg.DryRun, cfg.Verbose, cfg.NoColor = faults, dryRun, verbose, noColor
+	cfg.Faults, cfg.Variants, cfg.DryRun, cfg.Verbose, cfg.NoColor = faults, variants, dryRun, verbose, noColor
 	return runner.Run(ctx, cfg, stderr)
 }
 
@@ -55,11 +56,13 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+runner.EnvTokenKey+"; default: a random key, printed to stderr)")
 	configFile := fs.String("config", "", "YAML file describing the test world (SCID, templates, identities, social graph)")
 	listFaults := fs.Bool("list-faults", false, "list the fault switches and the rule each one breaks, then exit")
+	listVariants := fs.Bool("list-variants", false, "list the variant switches (behaviours the contract allows), their aspect and source, then exit")
 	throttleEvery := fs.Int("throttle-every", 0, "answer every Nth request 429 with Retry-After, unapplied, like a throttled MPSD (0: never)")
 	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After of throttled requests (whole seconds)")
 	inventory := fs.Bool("inventory", false, "serve GET "+emulator.InventoryPath+": every stored session and handle as JSON, unauthenticated (tests and debugging)")
-	var faults multiFlag
+	var faults, variants multiFlag
 	fs.Var(&faults, "fault", "switch on a fault (repeatable)")
+	fs.Var(&variants, "variant", "switch on a variant, a behaviour the contract allows (repeatable)")
 	if done, code := parseFlags(fs, args, stderr); done {
 		return code
 	}
@@ -70,6 +73,12 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *listFaults {
 		for _, f := range emulator.Faults() {
 			fmt.Fprintf(stdout, "%-36s %-28s %s\n", f.Name, f.Rule, f.Description)
+		}
+		return 0
+	}
+	if *listVariants {
+		for _, v := range emulator.Variants() {
+			fmt.Fprintf(stdout, "%-28s %-18s %s\n%-28s %-18s source: %s\n", v.Name, v.Aspect, v.Description, "", "", v.Source)
 		}
 		return 0
 	}
@@ -97,6 +106,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	cfg := emulator.ConfigFromEnvironment(world, []byte(key))
 	cfg.Faults = faults
+	cfg.Variants = variants
 	cfg.Inventory = *inventory
 	cfg.ThrottleEvery, cfg.ThrottleRetryAfter = *throttleEvery, *retryAfter
 	url, stop, err := runner.StartEmulator(cfg, *listen)

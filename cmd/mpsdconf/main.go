@@ -5,6 +5,7 @@
 //	mpsdconf emulate   [--listen ADDR] [--token-key KEY] [--config FILE] [--fault NAME]...
 //	mpsdconf list      [--format text|json|yaml] [--profile P] [--label-filter EXPR]
 //	mpsdconf selftest  [--report-dir DIR] [--parallel N] [--fault NAME]...
+//	mpsdconf tolerance [--report-dir DIR] [--parallel N] [--variant NAME]...
 //	mpsdconf validate  --schema NAME FILE...
 //	mpsdconf version
 package main
@@ -28,6 +29,8 @@ Usage:
   mpsdconf emulate   serve the reference emulator
   mpsdconf list      list the catalog's rules with their evidence, statement and specs
   mpsdconf selftest  prove every spec can fail: run the suite against each emulator fault
+  mpsdconf tolerance prove no doc/wire spec fails a conformant service: the documented profile
+                     against each emulator variant (a behaviour the contract allows)
   mpsdconf sweep     remove what a crashed run left on a target (--target URL --run-id ID)
   mpsdconf validate  validate JSON files against a schema
   mpsdconf version   print the harness version
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdList(args[1:], stdout, stderr)
 	case "selftest":
 		return cmdSelfTest(ctx, args[1:], stdout, stderr)
+	case "tolerance":
+		return cmdTolerance(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		return cmdSweep(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -44,6 +44,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "--no-such-flag"},
 		{"run", "extra-arg"},
 		{"emulate", "--no-such-flag"},
+		{"emulate", "--variant", "no-such-variant", "--listen", "127.0.0.1:0"},
+		{"tolerance", "extra-arg"},
+		{"tolerance", "--variant", "no-such-variant", "--report-dir", t.TempDir()},
 	} {
 		if code, _, _ := runCLI(t, args...); code != 2 {
 			t.Errorf("mpsdconf %q exited %d, want 2", args, code)
@@ -84,6 +87,8 @@ func TestRunConfigurationErrorsExit2(t *testing.T) {
 		"no identities for a real target": {[]string{"run", "--target", "http://127.0.0.1:1"}, "authorization"},
 		"unreachable target":              {[]string{"run", "--target", "http://127.0.0.1:1", "--emulator-token-key", "k", "--request-timeout", "2s"}, "unreachable"},
 		"unknown fault":                   {[]string{"run", "--fault", "no-such-fault", "--report-dir", t.TempDir()}, "no-such-fault"},
+		"variant with target":             {[]string{"run", "--target", "http://127.0.0.1:1", "--variant", "gzip", "--emulator-token-key", "k"}, "--variant"},
+		"unknown variant":                 {[]string{"run", "--variant", "no-such-variant", "--report-dir", t.TempDir()}, "no-such-variant"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -96,6 +101,34 @@ func TestRunConfigurationErrorsExit2(t *testing.T) {
 				t.Errorf("stderr does not mention %q:\n%s", tc.want, stderr)
 			}
 		})
+	}
+}
+
+func TestEmulateListVariants(t *testing.T) {
+	code, out, _ := runCLI(t, "emulate", "--list-variants")
+	if code != 0 || !strings.Contains(out, "invite-answers-200") || !strings.Contains(out, "uri-handlespost.md") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}
+
+// TestToleranceRunsAVariant runs the tolerance matrix for one variant through the binary: the
+// documented profile passes, the strict profile's failure of the inferred rule is reported.
+func TestToleranceRunsAVariant(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	out, err := exec.Command(bin, "tolerance", "--report-dir", dir, "--variant", "invite-answers-200").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tolerance: %v\n%s", err, out)
+	}
+	for _, want := range []string{"tolerance: 1 passed, 0 failed", "HC-INVITE-201"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("tolerance output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"tolerance.json", "tolerance.md"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

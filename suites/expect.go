@@ -22,6 +22,12 @@ func ExpectStatus(ex *mpsdclient.Exchange, want ...int) {
 	ExpectWithOffset(1, ex.Status).To(BeElementOf(want), "unexpected status %d, want one of %v\n%s", ex.Status, want, ex)
 }
 
+// ExpectSuccess asserts the response status is a 2xx success.
+func ExpectSuccess(ex *mpsdclient.Exchange) {
+	ExpectWithOffset(1, ex.Status).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)),
+		"status %d, want a 2xx success\n%s", ex.Status, ex)
+}
+
 // Expect4xx asserts the request was rejected with a client-error status.
 func Expect4xx(ex *mpsdclient.Exchange) {
 	ExpectWithOffset(1, ex.Status).To(And(BeNumerically(">=", 400), BeNumerically("<", 500)),

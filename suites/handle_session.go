@@ -2,6 +2,7 @@ package suites
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -44,7 +45,7 @@ var _ = Describe("[handle-session-get]", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateActivity(User1, ref)
 		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hsgRound", 2)))
-		ExpectStatus(update, http.StatusOK)
+		blockSetup(update.Status == http.StatusOK, "SP-UPDATE-200", "updating the session", "200", update)
 
 		ex := s.Do(User1, http.MethodGet, hsPath(h))
 		ExpectStatus(ex, http.StatusOK)
@@ -68,7 +69,7 @@ var _ = Describe("[handle-session-get]", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateActivity(User1, ref)
 		del := s.Do(User1, http.MethodDelete, "/handles/"+h.ID)
-		Expect(del.Status).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)), "setup: deleting the handle failed\n%s", del)
+		blockSetup(is2xx(del.Status), "HD-2XX", "deleting the handle", "a 2xx status", del)
 		ex := s.Do(User1, http.MethodGet, hsPath(h))
 		ExpectStatus(ex, http.StatusNotFound)
 	})
@@ -76,7 +77,7 @@ var _ = Describe("[handle-session-get]", func() {
 	Spec("HSG-NO-SESSION-204", "GET /handles/{id}/session of an invite for a session name that was never created is answered 204", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.NewRef(s.World().Templates.Primary)
-		h := s.CreateInvite(User1, User2, ref)
+		h := hsInviteToMissingSession(s, ref)
 		ex := s.Do(User1, http.MethodGet, hsPath(h))
 		ExpectStatus(ex, http.StatusNoContent)
 		Expect(ex.Body).To(BeEmpty(), "204 must not carry a body\n%s", ex)
@@ -108,7 +109,7 @@ var _ = Describe("[handle-session-put]", func() {
 	Spec("HSP-CREATE-201", "PUT /handles/{id}/session by the invitee of an invite for a session name that was never created is answered 201 with the new session, ETag and Content-Location", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.NewRef(s.World().Templates.Primary)
-		h := s.CreateInvite(User1, User2, ref)
+		h := hsInviteToMissingSession(s, ref)
 		s.deferLeave(User2, ref)
 		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
 		ExpectStatus(ex, http.StatusCreated)
@@ -124,12 +125,11 @@ var _ = Describe("[handle-session-put]", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateActivity(User1, ref)
 		before := s.GetSession(User1, ref)
-		ExpectStatus(before, http.StatusOK)
-		stale := ExpectHeader(before, "ETag")
+		blockSetup(before.Status == http.StatusOK && before.Header.Get("ETag") != "", "SG-200", "reading the session", "200 with an ETag", before)
+		stale := before.Header.Get("ETag")
 		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hspStep", 1)))
-		ExpectStatus(update, http.StatusOK)
-		current := ExpectHeader(update, "ETag")
-		Expect(current).NotTo(Equal(stale), "setup: the session update did not change the ETag\n%s", update)
+		current := update.Header.Get("ETag")
+		blockSetup(update.Status == http.StatusOK && current != "" && current != stale, "SP-UPDATE-200", "updating the session", "200 with a new ETag", update)
 
 		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("hspStep", 2)))
 		ExpectStatus(ex, http.StatusPreconditionFailed)
@@ -153,22 +153,27 @@ var _ = Describe("[handle-session-put]", func() {
 			"the write rejected with 412 was applied anyway\n%s", byPath)
 	})
 
+	Spec("HSP-EMPTY-204", "PUT /handles/{id}/session by which the session's only member leaves is answered 204", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+		h := s.CreateActivity(User1, ref)
+		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+		ExpectStatus(ex, http.StatusNoContent)
+	})
+
 	Spec("HSP-UNKNOWN-404", "PUT /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ex := s.Do(User1, http.MethodPut, "/handles/"+RandomGUID()+"/session", mpsdclient.WithJSON(customProps("hspUnknown", true)))
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
-	Spec("HSP-INVITE-JOIN", "PUT /handles/{id}/session with a join by the invitee of an invite to an open session is answered 200 and makes the invitee a member", func(ctx SpecContext) {
+	Spec("HSP-INVITE-JOIN", "PUT /handles/{id}/session with a join by the invitee of an invite to an open session is answered 2xx and makes the invitee a member", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateInvite(User1, User2, ref)
 		s.deferLeave(User2, ref)
 		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
-		ExpectStatus(ex, http.StatusOK)
-		ExpectJSON(ex, "session")
-		Expect(memberXUIDs(ExpectObject(ex))).To(ContainElement(s.Who(User2).XUID),
-			"the invitee is not among the members of the returned session\n%s", ex)
+		ExpectSuccess(ex)
 
 		byPath := s.GetSession(User1, ref)
 		ExpectStatus(byPath, http.StatusOK)
@@ -181,12 +186,7 @@ var _ = Describe("[handle-session-put]", func() {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateInvite(User1, User2, ref)
-		closed := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
-			"properties": map[string]any{"system": map[string]any{"closed": true}},
-		}))
-		ExpectStatus(closed, http.StatusOK)
-		Expect(dig(ExpectObject(closed), "properties", "system", "closed")).To(Equal(true),
-			"setup: the session PUT did not close the session\n%s", closed)
+		hsClose(s, ref)
 		s.deferLeave(User2, ref)
 
 		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
@@ -199,6 +199,33 @@ var _ = Describe("[handle-session-put]", func() {
 			"the invitee joined the closed session although the write was rejected\n%s", byPath)
 	})
 })
+
+// hsInviteToMissingSession creates an invite from User1 to User2 for ref, a session that does
+// not exist. Whether a service accepts such an invite is not documented either way, so a
+// refusal skips the spec (it breaks no rule); any other miss blocks it.
+func hsInviteToMissingSession(s *Scenario, ref SessionRef) Handle {
+	GinkgoHelper()
+	ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+	if ex.Status >= 400 && ex.Status < 500 {
+		Skip(fmt.Sprintf("the target refuses invites to a session that does not exist (answer %d); the contract allows that, and this spec needs such an invite", ex.Status))
+	}
+	blockSetup(is2xx(ex.Status), "HC-INVITE-2XX", "creating an invite handle", "a 2xx status", ex)
+	doc, err := ex.Object()
+	id, _ := doc["id"].(string)
+	blockSetup(err == nil && id != "", "HC-INVITE-2XX", "creating an invite handle", "a handle document with an id", ex)
+	return Handle{ID: id, Owner: User1, Doc: doc}
+}
+
+// hsClose closes ref (properties.system.closed) as User1.
+func hsClose(s *Scenario, ref SessionRef) {
+	GinkgoHelper()
+	closed := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+		"properties": map[string]any{"system": map[string]any{"closed": true}},
+	}))
+	blockSetup(closed.Status == http.StatusOK, "SP-UPDATE-200", "closing the session", "200", closed)
+	doc, _ := closed.Object()
+	blockSetup(dig(doc, "properties", "system", "closed") == true, "SP-UPDATE-200", "closing the session", "the updated session with properties.system.closed true", closed)
+}
 
 // hsPath is the session path of handle h.
 func hsPath(h Handle) string { return "/handles/" + h.ID + "/session" }
@@ -237,7 +264,7 @@ var _ = Describe("[handle-session-put] invalid bodies", func() {
 		},
 		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a malformed JSON body is answered 400",
 			[]byte(`{"properties": {"custom": `)),
-		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a top-level member other than constants, properties, members and servers is answered 400",
+		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a top-level member other than constants, properties, members, servers and roleTypes is answered 400",
 			[]byte(`{"properties": {"custom": {}}, "gamemode": "ctf"}`)),
 		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a JSON array body is answered 400",
 			[]byte(`[{"properties": {}}]`)),

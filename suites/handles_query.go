@@ -62,6 +62,23 @@ var _ = Describe("[handles-query]", func() {
 			caller, followed, fixtures.MonikerPeople, followed, h.ID, ex)
 	})
 
+	Spec("HQ-OWNERS-FAVORITES", "POST /handles/query with owners.people moniker favorites of the caller is answered 200 and returns no activity handle of a user the caller follows but has not marked as a favorite", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		w := s.World()
+		caller, plain, ok := hqFollowedNotFavorite(w)
+		if !ok {
+			Skip("the configured social graph has no user whom another of user1, user2 and user3 follows without marking as a favorite")
+		}
+		ref := s.CreateSession(plain, w.Templates.Primary, nil)
+		h := s.CreateActivity(plain, ref)
+
+		ex := s.Query(caller, s.QueryByPeople(fixtures.MonikerFavorites, caller))
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, hqSchema)
+		Expect(s.ResultIDs(ex)).NotTo(ContainElement(strings.ToLower(h.ID)),
+			"%s follows %s but has not marked them as a favorite, yet %s's activity handle %s is among the favorites results\n%s", caller, plain, plain, h.ID, ex)
+	})
+
 	Spec("HQ-ONLY-REQUESTED", "POST /handles/query for user1's XUID returns only activity handles of the requested SCID owned by user1 and not user3's handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		w := s.World()
@@ -228,13 +245,14 @@ var _ = Describe("[handles-query]", func() {
 				Fail(fmt.Sprintf("matrix row without an expected outcome (%d)", want))
 			}
 		},
-		// user1, no xuid or another user's xuid: 403 whether or not anything would match.
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", "", false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", "", true, hqForbidden),
+		// user1, another user's xuid: 403 whether or not anything would match (the page); no
+		// xuid at all: 403 too (the project's reading, its own inferred rule).
+		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", "", false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", "", true, hqForbidden),
 		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", fixtures.User2, false, hqForbidden),
 		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", fixtures.User2, true, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", "", false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", "", true, hqForbidden),
+		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", "", false, hqForbidden),
+		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", "", true, hqForbidden),
 		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", fixtures.User2, false, hqForbidden),
 		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", fixtures.User2, true, hqForbidden),
 		// user1 with its own xuid: allowed.
@@ -262,8 +280,7 @@ var _ = Describe("[handles-query]", func() {
 		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
 		h := s.CreateActivity(fixtures.User1, ref)
 		sessEx := s.GetSession(fixtures.User1, ref)
-		ExpectStatus(sessEx, http.StatusOK)
-		ExpectJSON(sessEx, "session")
+		blockSetup(sessEx.Status == http.StatusOK, "SG-200", "reading the session", "200", sessEx)
 		session := ExpectObject(sessEx)
 
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "include", "relatedInfo")
@@ -308,8 +325,7 @@ var _ = Describe("[handles-query]", func() {
 		})
 		h := s.CreateActivity(fixtures.User1, ref)
 		sessEx := s.GetSession(fixtures.User1, ref)
-		ExpectStatus(sessEx, http.StatusOK)
-		ExpectJSON(sessEx, "session")
+		blockSetup(sessEx.Status == http.StatusOK, "SG-200", "reading the session", "200", sessEx)
 		custom, ok := lookup(ExpectObject(sessEx), "properties", "custom")
 		Expect(ok).To(BeTrue(), "precondition: the session has no properties.custom\n%s", sessEx)
 
@@ -418,6 +434,20 @@ func hqPeopleEdge(w fixtures.Environment) (caller, followed string, ok bool) {
 	for _, c := range users {
 		for _, t := range users {
 			if t != c && w.Follows(c, fixtures.MonikerPeople, t) {
+				return c, t, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// hqFollowedNotFavorite finds a caller among the users who follows (moniker people) another of
+// them without marking them as a favorite (user1 follows user3 in the default world).
+func hqFollowedNotFavorite(w fixtures.Environment) (caller, plain string, ok bool) {
+	users := []string{fixtures.User1, fixtures.User2, fixtures.User3}
+	for _, c := range users {
+		for _, t := range users {
+			if t != c && w.Follows(c, fixtures.MonikerPeople, t) && !w.Follows(c, fixtures.MonikerFavorites, t) {
 				return c, t, true
 			}
 		}

@@ -36,6 +36,17 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 		Expect(doc["originSessionRef"]).To(Equal(lobby.JSON()), "originSessionRef is not the lobby session the request sent\n%s", ex)
 	})
 
+	Spec("HC-TRANSFER-LOCATION", "POST /handles with a transfer is answered with Location and Content-Location both naming /handles/{id} of the new handle", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		w := s.World()
+		lobby := s.CreateSession(User1, w.Templates.Primary, nil)
+		game := s.CreateSession(User1, w.Templates.Secondary, nil)
+
+		ex := hcPost(s, User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
+		ExpectSuccess(ex)
+		hcExpectLocations(ex)
+	})
+
 	DescribeTable("POST /handles with a transfer without a usable originSessionRef is answered 400",
 		func(ctx SpecContext, mutate func(body map[string]any)) {
 			s := NewScenario(ctx)
@@ -55,13 +66,20 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 
 	// ------------------------------------------------------------------ search handles
 
-	Spec("HC-SEARCH-201", "POST /handles with a search handle for a session the caller created is answered 201 with a GUID id, type search, the sessionRef and the request's searchAttributes", func(ctx SpecContext) {
+	Spec("HC-SEARCH-201", "POST /handles with a search handle for a session the caller created is answered exactly 201", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		ref := s.CreateSession(User1, s.World().Templates.Primary, htSearchable())
+		ex := hcPost(s, User1, mpsdclient.WithJSON(htSearchBody(s, ref)))
+		ExpectStatus(ex, http.StatusCreated)
+	})
+
+	Spec("HC-SEARCH-2XX", "POST /handles with a search handle for a session the caller created is answered 2xx with a GUID id, type search, the sessionRef and the request's searchAttributes", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, htSearchable())
 		body := htSearchBody(s, ref)
 
 		ex := hcPost(s, User1, mpsdclient.WithJSON(body))
-		ExpectStatus(ex, http.StatusCreated)
+		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
 		id, _ := doc["id"].(string)
@@ -81,7 +99,7 @@ var _ = Describe("[handles-query] search queries", func() {
 		func(ctx SpecContext, params ...string) {
 			s := NewScenario(ctx)
 			ref := s.CreateSession(User1, s.World().Templates.Primary, htSearchable())
-			h := s.createHandle(User1, htSearchBody(s, ref))
+			h := s.createHandle(User1, htSearchBody(s, ref), "HC-SEARCH-2XX", "creating a search handle")
 
 			ex := s.Query(User1, map[string]any{"type": "search", "scid": ref.SCID, "templateName": ref.Template}, params...)
 			ExpectStatus(ex, http.StatusOK)
@@ -94,6 +112,16 @@ var _ = Describe("[handles-query] search queries", func() {
 		RuleEntry("HQ-SEARCH-QUERY", "POST /handles/query with include=relatedInfo,roleInfo,customProperties and a search body of scid and templateName returns the search handle created for a session of that template",
 			"include", "relatedInfo,roleInfo,customProperties"),
 	)
+
+	// Public clients in production send these fields and the global(NAME) template form; the
+	// rule asks only that such a query is answered, not how the fields filter or order.
+	Spec("HQ-SEARCH-QUERY-FIELDS", "POST /handles/query with a search body whose templateName is global(NAME) and that carries orderBy, filter, communicatePermissionRequired and includeScheduled is answered 200 with query results", func(ctx SpecContext) {
+		s := NewScenario(ctx)
+		body := s.Body("query-search-extended", map[string]any{"SCID": s.World().SCID, "TEMPLATE_NAME": "global(" + s.World().Templates.Primary + ")"})
+		ex := s.Query(User1, body)
+		ExpectStatus(ex, http.StatusOK)
+		ExpectJSON(ex, hqSchema)
+	})
 })
 
 // htTransferBody is a transfer body from origin (the lobby) to target (the game session).

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	"net/url"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
 
@@ -25,4 +26,30 @@ func failRequest(shown, cause error, detail string, offset int) {
 		prefix = HarnessErrorPrefix
 	}
 	Fail(fmt.Sprintf("%s%v%s", prefix, shown, detail), offset+1)
+}
+
+// BlockedPrefix starts the failure message of a spec whose setup step failed: the target broke
+// the rule that the setup request relies on (named in brackets right after the prefix), so the
+// spec's own rule could not be checked. Reports class such specs as blocked, not failed: the
+// failure is counted once, at the rule the setup broke, whose own specs report it.
+const BlockedPrefix = "blocked by "
+
+// blockSetup blocks the spec when ok is false: the setup request ex (described by what, e.g.
+// "creating a session") did not get an answer that rule requires (want says which).
+func blockSetup(ok bool, rule, what, want string, ex *mpsdclient.Exchange) {
+	if ok {
+		return
+	}
+	GinkgoHelper()
+	Fail(fmt.Sprintf("%s[%s]: setup step %s (%s %s) answered %d, want %s; this spec's own rule was not checked\n%s",
+		BlockedPrefix, rule, what, ex.Method, urlPath(ex.URL), ex.Status, want, ex))
+}
+
+// urlPath returns the path of an absolute or relative URL (the value itself if unparsable).
+func urlPath(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Path == "" {
+		return v
+	}
+	return u.Path
 }

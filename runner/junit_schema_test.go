@@ -34,7 +34,7 @@ func xmllint(t *testing.T, tool, file string) (string, bool) {
 
 // junitFixture is a run with every class of outcome, as Ginkgo reports it: passed (one with an
 // owner label and a report entry), failed with an HTTP transcript and a report entry, skipped by
-// the filter and by the spec, and harness errors of each kind (a harness-error failure, a
+// the filter and by the spec, blocked by a setup step, and harness errors of each kind (a harness-error failure, a
 // timeout, a panic, an interruption and an abort).
 func junitFixture() types.Report {
 	exchange := "unexpected status\n--- request\nPOST https://mpsd.example/handles/query?private=true\n" +
@@ -52,6 +52,8 @@ func junitFixture() types.Report {
 	notSelected.Failure.Message = ""
 	panicked := spec("f panics", types.SpecStatePanicked, "rule:HQ-PRIVATE-403")
 	panicked.Failure.ForwardedPanic = "runtime error: index out of range"
+	blocked := spec("j blocked", types.SpecStateFailed, "rule:HQ-NO-INCLUDE")
+	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200); this spec's own rule was not checked\n--- request\nPUT /s"
 	return types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SuitePath:        "/src/suites",
@@ -61,6 +63,7 @@ func junitFixture() types.Report {
 			spec("g times out", types.SpecStateTimedout, "rule:HQ-TAKE-LIMITS"),
 			spec("h interrupted", types.SpecStateInterrupted, "rule:HQ-TAKE-LIMITS"),
 			spec("i aborted", types.SpecStateAborted, "rule:HQ-TAKE-LIMITS"),
+			blocked,
 		},
 	}
 }

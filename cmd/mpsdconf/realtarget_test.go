@@ -585,3 +585,65 @@ func TestTLSAndProxySettingsReachTheClient(t *testing.T) {
 			res.code, proxied.Load(), res.summary.Totals.Passed, tailString(res.output, 2000))
 	}
 }
+
+// TestSetupBreakBlocksInsteadOfFailing runs the documented profile against a target that
+// refuses every invite with 500: the rule an invite breaks (HC-INVITE-2XX) fails, specs that
+// need an invite only as a setup step are blocked naming that rule (not failed under their own
+// rules), the run exits 1, and junit.xml counts the break once.
+func TestSetupBreakBlocksInsteadOfFailing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end run skipped in -short mode")
+	}
+	const key = "blocked-setup"
+	refuseInvites := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == "/handles" {
+				body, _ := io.ReadAll(r.Body)
+				if bytes.Contains(body, []byte(`"invite"`)) {
+					http.Error(w, "invites are down", http.StatusInternalServerError)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	url := serveEmulator(t, key, refuseInvites)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "reports")
+	res := runBinary(t, ctx, dir, nil, "--target", url, "--emulator-token-key", key, "--profile", "documented",
+		"--label-filter", "rule: containsAny {HC-INVITE-2XX, HSP-INVITE-JOIN, HSP-INVITE-CLOSED-403, HC-ACTIVITY-201}")
+	if res.code != runner.ExitFail {
+		t.Fatalf("exit %d, want %d\n%s", res.code, runner.ExitFail, tailString(res.output, 4000))
+	}
+	outcomes := map[string]map[string]int{}
+	for _, sp := range res.summary.Specs {
+		if outcomes[sp.Rule] == nil {
+			outcomes[sp.Rule] = map[string]int{}
+		}
+		outcomes[sp.Rule][sp.Outcome]++
+		if sp.Outcome == runner.OutcomeBlocked && (sp.BlockedBy != "HC-INVITE-2XX" || !strings.Contains(sp.Cause, "creating an invite handle (POST /handles) answered 500")) {
+			t.Errorf("%s: blocked by %q, cause %q", sp.Name, sp.BlockedBy, sp.Cause)
+		}
+	}
+	if outcomes["HC-INVITE-2XX"][runner.OutcomeFailed] == 0 {
+		t.Errorf("the broken rule's own spec did not fail: %v", outcomes)
+	}
+	for _, rule := range []string{"HSP-INVITE-JOIN", "HSP-INVITE-CLOSED-403"} {
+		if outcomes[rule][runner.OutcomeBlocked] == 0 || outcomes[rule][runner.OutcomeFailed] != 0 {
+			t.Errorf("%s: %v, want its specs blocked, none failed", rule, outcomes[rule])
+		}
+	}
+	if outcomes["HC-ACTIVITY-201"][runner.OutcomePassed] == 0 {
+		t.Errorf("an unaffected rule did not pass: %v", outcomes)
+	}
+	if res.summary.Totals.Blocked == 0 || res.summary.Totals.Failed != outcomes["HC-INVITE-2XX"][runner.OutcomeFailed] {
+		t.Errorf("totals %+v: failures must be counted only at the broken rule", res.summary.Totals)
+	}
+	junit := readAll(t, filepath.Join(dir, runner.JUnitFile))
+	if !strings.Contains(junit, `<skipped message="[HSP-INVITE-JOIN] blocked by [HC-INVITE-2XX]`) ||
+		!strings.Contains(junit, fmt.Sprintf(`failures="%d"`, res.summary.Totals.Failed)) {
+		t.Errorf("junit.xml does not show the blocked specs as skips and the break once:\n%s", tailString(junit, 3000))
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
@@ -20,16 +19,10 @@ import (
 // SelfTestConfig configures a self-test: the suite against the clean emulator and against the
 // emulator with each fault switched on.
 type SelfTestConfig struct {
-	// Binary is the mpsdconf executable that runs each suite (one Ginkgo suite per process).
-	Binary string
-	// ReportDir receives selftest.json and one sub-folder of reports per run.
-	ReportDir string
-	// Parallel is how many runs go at once (default 2).
-	Parallel int
+	// MatrixConfig says how the runs go; ReportDir receives selftest.json.
+	MatrixConfig
 	// Faults limits the self-test to these faults (default: every fault).
 	Faults []string
-	// Seed orders the specs of every run alike.
-	Seed int64
 }
 
 // FaultOutcome is what one faulted run showed.
@@ -82,17 +75,8 @@ func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
 			return ExitHarness
 		}
 	}
-	if cfg.Parallel < 1 {
-		cfg.Parallel = 2
-	}
-	if cfg.ReportDir == "" {
-		cfg.ReportDir = "reports"
-	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 1
-	}
-	runsDir := filepath.Join(cfg.ReportDir, "selftest")
-	if err := os.RemoveAll(runsDir); err != nil {
+	runsDir, err := cfg.prepare("selftest")
+	if err != nil {
 		fmt.Fprintf(w, "selftest: %v\n", err)
 		return ExitHarness
 	}
@@ -101,18 +85,7 @@ func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
 	rep := SelfTestReport{HarnessVersion: Version(), Seed: cfg.Seed, Total: len(names)}
 	rep.Baseline = runOne(ctx, cfg, runsDir, "", "")
 	rep.Faults = make([]FaultOutcome, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, cfg.Parallel)
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rep.Faults[i] = runOne(ctx, cfg, runsDir, n, rules[n])
-		}()
-	}
-	wg.Wait()
+	cfg.each(len(names), func(i int) { rep.Faults[i] = runOne(ctx, cfg, runsDir, names[i], rules[names[i]]) })
 
 	harnessErr := rep.Baseline.Error != ""
 	for _, f := range rep.Faults {

@@ -72,7 +72,7 @@ func TestSelfTestVerdicts(t *testing.T) {
 			dir := t.TempDir()
 			var out strings.Builder
 			code := SelfTest(context.Background(), SelfTestConfig{
-				Binary: fakeBinary(t, tc.failingRule, tc.exit), ReportDir: dir, Faults: []string{fault},
+				MatrixConfig: MatrixConfig{Binary: fakeBinary(t, tc.failingRule, tc.exit), ReportDir: dir}, Faults: []string{fault},
 			}, &out)
 			if code != tc.want {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.want, out.String())
@@ -91,7 +91,7 @@ func TestSelfTestVerdicts(t *testing.T) {
 			}
 		})
 	}
-	if code := SelfTest(context.Background(), SelfTestConfig{Binary: "/bin/true", Faults: []string{"no-such-fault"}}, io.Discard); code != ExitHarness {
+	if code := SelfTest(context.Background(), SelfTestConfig{MatrixConfig: MatrixConfig{Binary: "/bin/true"}, Faults: []string{"no-such-fault"}}, io.Discard); code != ExitHarness {
 		t.Errorf("unknown fault: exit %d", code)
 	}
 }
@@ -144,7 +144,7 @@ func TestToleranceVerdicts(t *testing.T) {
 			dir := t.TempDir()
 			var out strings.Builder
 			code := Tolerance(context.Background(), ToleranceConfig{
-				Binary: fakeToleranceBinary(t, tc.failingVariant, "HQ-TAKE-LIMITS"), ReportDir: dir, Variants: variants,
+				MatrixConfig: MatrixConfig{Binary: fakeToleranceBinary(t, tc.failingVariant, "HQ-TAKE-LIMITS"), ReportDir: dir}, Variants: variants,
 			}, &out)
 			if code != tc.want || !strings.HasSuffix(out.String(), tc.line) {
 				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.want, out.String())
@@ -175,7 +175,7 @@ func TestToleranceVerdicts(t *testing.T) {
 		})
 	}
 	var out strings.Builder
-	if code := Tolerance(context.Background(), ToleranceConfig{Binary: "/bin/true", ReportDir: t.TempDir(), Variants: []string{"no-such-variant"}}, &out); code != ExitHarness {
+	if code := Tolerance(context.Background(), ToleranceConfig{MatrixConfig: MatrixConfig{Binary: "/bin/true", ReportDir: t.TempDir()}, Variants: []string{"no-such-variant"}}, &out); code != ExitHarness {
 		t.Errorf("an unknown variant: exit %d, want %d", code, ExitHarness)
 	}
 }

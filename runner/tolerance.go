@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
@@ -20,16 +19,10 @@ import (
 // variant (a behaviour the contract allows) switched on, once with the documented profile,
 // which must pass, and once with the strict profile, whose result is reported.
 type ToleranceConfig struct {
-	// Binary is the mpsdconf executable that runs each suite.
-	Binary string
-	// ReportDir receives tolerance.json, tolerance.md and one sub-folder of reports per run.
-	ReportDir string
-	// Parallel is how many runs go at once (default 2).
-	Parallel int
+	// MatrixConfig says how the runs go; ReportDir receives tolerance.json and tolerance.md.
+	MatrixConfig
 	// Variants limits the matrix to these variants (default: every variant).
 	Variants []string
-	// Seed orders the specs of every run alike.
-	Seed int64
 }
 
 // VariantOutcome is what the runs against one variant showed.
@@ -97,17 +90,8 @@ func Tolerance(ctx context.Context, cfg ToleranceConfig, w io.Writer) int {
 			return ExitHarness
 		}
 	}
-	if cfg.Parallel < 1 {
-		cfg.Parallel = 2
-	}
-	if cfg.ReportDir == "" {
-		cfg.ReportDir = "reports"
-	}
-	if cfg.Seed == 0 {
-		cfg.Seed = 1
-	}
-	runsDir := filepath.Join(cfg.ReportDir, "tolerance")
-	if err := os.RemoveAll(runsDir); err != nil {
+	runsDir, err := cfg.prepare("tolerance")
+	if err != nil {
 		fmt.Fprintf(w, "tolerance: %v\n", err)
 		return ExitHarness
 	}
@@ -116,18 +100,7 @@ func Tolerance(ctx context.Context, cfg ToleranceConfig, w io.Writer) int {
 	rep := ToleranceReport{HarnessVersion: Version(), Seed: cfg.Seed, Total: len(names)}
 	rep.Variants = make([]VariantOutcome, len(names))
 	strict := make([]Summary, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, cfg.Parallel)
-	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rep.Variants[i], strict[i] = runVariant(ctx, cfg, runsDir, infos[n])
-		}()
-	}
-	wg.Wait()
+	cfg.each(len(names), func(i int) { rep.Variants[i], strict[i] = runVariant(ctx, cfg, runsDir, infos[names[i]]) })
 
 	harnessErr := false
 	for _, v := range rep.Variants {

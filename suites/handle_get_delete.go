@@ -98,10 +98,7 @@ var _ = Describe("[handle-delete]", func() {
 	// (403, or 404 that hides the handle) is not documented.
 	Spec("HD-OTHER-USER-4XX", "DELETE /handles/{id} of another member's activity handle by a user is rejected with a 4xx status and the handle stays readable", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		s.Join(User2, ref)
-		h := s.CreateActivity(User1, ref)
-		ex := s.Do(User2, http.MethodDelete, "/handles/"+h.ID)
+		h, ex := hdDeleteOthersActivity(s)
 		Expect4xx(ex)
 		get := s.Do(User1, http.MethodGet, "/handles/"+h.ID)
 		ExpectStatus(get, http.StatusOK)
@@ -109,10 +106,7 @@ var _ = Describe("[handle-delete]", func() {
 
 	Spec("HD-OTHER-USER-403", "DELETE /handles/{id} of another member's activity handle by a user is answered 403", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		s.Join(User2, ref)
-		h := s.CreateActivity(User1, ref)
-		ex := s.Do(User2, http.MethodDelete, "/handles/"+h.ID)
+		_, ex := hdDeleteOthersActivity(s)
 		ExpectStatus(ex, http.StatusForbidden)
 	})
 
@@ -125,6 +119,16 @@ var _ = Describe("[handle-delete]", func() {
 		Expect(ex.Body).To(BeEmpty(), "the DELETE answer carries a body\n%s", ex)
 	})
 })
+
+// hdDeleteOthersActivity creates User1's activity in a session User2 has joined and sends
+// User2's DELETE of it.
+func hdDeleteOthersActivity(s *Scenario) (Handle, *mpsdclient.Exchange) {
+	GinkgoHelper()
+	ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+	s.Join(User2, ref)
+	h := s.CreateActivity(User1, ref)
+	return h, s.Do(User2, http.MethodDelete, "/handles/"+h.ID)
+}
 
 // hgExpectSameHandle asserts doc (a GET answer) has h's id and, for each of fields that h's POST
 // answer carried, the same value.

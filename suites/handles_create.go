@@ -241,17 +241,13 @@ var _ = Describe("[handles-create]", func() {
 
 	Spec("HC-INVITE-NONOWNER-4XX", "POST /handles with an invite by a member who is not an owner of a hasOwners session is rejected with a 4xx status", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(nil))
-		s.Join(User2, ref)
-		ex := hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ex := hcNonOwnerInvite(s, nil)
 		Expect4xx(ex)
 	})
 
 	Spec("HC-INVITE-NONOWNER-403", "POST /handles with an invite by a member who is not an owner of a hasOwners session is answered 403", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(nil))
-		s.Join(User2, ref)
-		ex := hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ex := hcNonOwnerInvite(s, nil)
 		ExpectStatus(ex, http.StatusForbidden)
 	})
 
@@ -266,11 +262,7 @@ var _ = Describe("[handles-create]", func() {
 
 	Spec("HC-INVITE-NONOWNER-4XX", "POST /handles with an invite by a non-owner member of a hasOwners session that sets allowNonOwnerInviteHandles is answered 2xx", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(map[string]any{
-			"ownershipPolicies": map[string]any{"allowNonOwnerInviteHandles": true},
-		}))
-		s.Join(User2, ref)
-		ex := hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ex := hcNonOwnerInvite(s, map[string]any{"ownershipPolicies": map[string]any{"allowNonOwnerInviteHandles": true}})
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 	})
@@ -412,6 +404,15 @@ func hcParent(body map[string]any, path []string) map[string]any {
 		cur = next
 	}
 	return cur
+}
+
+// hcNonOwnerInvite creates a hasOwners session owned by User1 (with extra constants.system
+// fields), has User2 join it, and sends User2's invite of User3.
+func hcNonOwnerInvite(s *Scenario, system map[string]any) *mpsdclient.Exchange {
+	GinkgoHelper()
+	ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(system))
+	s.Join(User2, ref)
+	return hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
 }
 
 // hcOwnersConstants is a session PUT extra with the hasOwners capability and extra

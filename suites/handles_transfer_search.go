@@ -21,10 +21,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 
 	Spec("HC-TRANSFER-201", "POST /handles with a transfer from a lobby session the caller is a member of to a game session is answered 201 with a GUID id, type transfer, the sessionRef and the originSessionRef", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		w := s.World()
-		lobby := s.CreateSession(User1, w.Templates.Primary, nil)
-		game := s.CreateSession(User1, w.Templates.Secondary, nil)
-
+		game, lobby := htLobbyAndGame(s)
 		ex := hcPost(s, User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
 		ExpectStatus(ex, http.StatusCreated)
 		ExpectJSON(ex, "handle")
@@ -38,10 +35,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 
 	Spec("HC-TRANSFER-LOCATION", "POST /handles with a transfer is answered with Location and Content-Location both naming /handles/{id} of the new handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		w := s.World()
-		lobby := s.CreateSession(User1, w.Templates.Primary, nil)
-		game := s.CreateSession(User1, w.Templates.Secondary, nil)
-
+		game, lobby := htLobbyAndGame(s)
 		ex := hcPost(s, User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
 		ExpectSuccess(ex)
 		hcExpectLocations(ex)
@@ -50,9 +44,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 	DescribeTable("POST /handles with a transfer without a usable originSessionRef is answered 400",
 		func(ctx SpecContext, mutate func(body map[string]any)) {
 			s := NewScenario(ctx)
-			w := s.World()
-			lobby := s.CreateSession(User1, w.Templates.Primary, nil)
-			game := s.CreateSession(User1, w.Templates.Secondary, nil)
+			game, lobby := htLobbyAndGame(s)
 			body := htTransferBody(s, game, lobby)
 			mutate(body)
 			ex := hcPost(s, User1, mpsdclient.WithJSON(body))
@@ -123,6 +115,15 @@ var _ = Describe("[handles-query] search queries", func() {
 		ExpectJSON(ex, hqSchema)
 	})
 })
+
+// htLobbyAndGame creates, as User1, a game session and a lobby session to transfer from.
+func htLobbyAndGame(s *Scenario) (game, lobby SessionRef) {
+	GinkgoHelper()
+	w := s.World()
+	lobby = s.CreateSession(User1, w.Templates.Primary, nil)
+	game = s.CreateSession(User1, w.Templates.Secondary, nil)
+	return game, lobby
+}
 
 // htTransferBody is a transfer body from origin (the lobby) to target (the game session).
 func htTransferBody(s *Scenario, target, origin SessionRef) map[string]any {

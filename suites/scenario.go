@@ -170,9 +170,17 @@ func mergeValue(base, overlay any) any {
 // PutNewSession sends the join request for who to a fresh session name under template and
 // registers who's leave, without judging the answer: for specs about session creation itself.
 func (s *Scenario) PutNewSession(who, template string) (SessionRef, *mpsdclient.Exchange) {
+	GinkgoHelper()
+	return s.PutNewSessionBody(who, template, s.JoinBody(who, nil))
+}
+
+// PutNewSessionBody sends body as who to a fresh session name under template and registers
+// who's leave, without judging the answer.
+func (s *Scenario) PutNewSessionBody(who, template string, body map[string]any) (SessionRef, *mpsdclient.Exchange) {
+	GinkgoHelper()
 	ref := s.NewRef(template)
 	s.deferLeave(who, ref)
-	return ref, s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
+	return ref, s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(body))
 }
 
 // CreateSession creates a new session under template with who as its first active member

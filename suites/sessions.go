@@ -88,19 +88,15 @@ var _ = Describe("[sessions]", func() {
 
 	Spec("SP-ROLETYPES-ACCEPTED", "PUT of a new session with a top-level roleTypes object, as the official client sends for roles, is answered 2xx", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.NewRef(s.World().Templates.Primary)
-		s.deferLeave(User1, ref)
 		body := s.Body("session-roletypes", map[string]any{"XUID": s.Who(User1).XUID, "RUN_ID": s.env.RunID})
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(body))
+		_, ex := s.PutNewSessionBody(User1, s.World().Templates.Primary, body)
 		ExpectSuccess(ex)
 	})
 
 	Spec("SP-ME-OTHER-XUID", "PUT of a new session whose members.me names another user's xuid is answered 2xx and makes the caller a member", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.NewRef(s.World().Templates.Primary)
-		s.deferLeave(User1, ref)
 		body := s.Body("session-join-other-xuid", map[string]any{"OTHER_XUID": s.Who(User2).XUID, "RUN_ID": s.env.RunID})
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(body))
+		ref, ex := s.PutNewSessionBody(User1, s.World().Templates.Primary, body)
 		ExpectSuccess(ex)
 		get := s.GetSession(User1, ref)
 		blockSetup(get.Status == http.StatusOK, "SG-200", "reading the session", "200", get)

@@ -176,28 +176,44 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdSelfTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mpsdconf selftest", flag.ContinueOnError)
 	var cfg runner.SelfTestConfig
 	var faults multiFlag
-	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for selftest.json and the reports of each run")
-	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "runs at once")
-	fs.Int64Var(&cfg.Seed, "seed", 1, "spec order seed used by every run")
+	fs := matrixFlags("selftest", "selftest.json", &cfg.MatrixConfig)
 	fs.Var(&faults, "fault", "self-test only this fault (repeatable; default: every fault)")
-	if done, code := parseFlags(fs, args, stderr); done {
+	if code, ok := parseMatrixFlags(fs, args, &cfg.MatrixConfig, stderr); !ok {
 		return code
 	}
+	cfg.Faults = faults
+	return runner.SelfTest(ctx, cfg, stdout)
+}
+
+// matrixFlags is the flag set of a matrix command (selftest, tolerance): the report directory
+// (which receives reportFile), the runs at once and the seed.
+func matrixFlags(command, reportFile string, cfg *runner.MatrixConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet("mpsdconf "+command, flag.ContinueOnError)
+	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for "+reportFile+" and the reports of each run")
+	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "runs at once")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "spec order seed used by every run")
+	return fs
+}
+
+// parseMatrixFlags parses a matrix command's flags and sets the binary each run uses (this
+// executable); ok is false when the command must stop with code.
+func parseMatrixFlags(fs *flag.FlagSet, args []string, cfg *runner.MatrixConfig, stderr io.Writer) (code int, ok bool) {
+	if done, code := parseFlags(fs, args, stderr); done {
+		return code, false
+	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "mpsdconf selftest: unexpected arguments %q\n", fs.Args())
-		return 2
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return 2, false
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(stderr, "mpsdconf selftest: %v\n", err)
-		return 2
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return 2, false
 	}
 	cfg.Binary = exe
-	cfg.Faults = faults
-	return runner.SelfTest(ctx, cfg, stdout)
+	return 0, true
 }
 
 func cmdVersion(stdout io.Writer) int {

@@ -95,23 +95,14 @@ func runParallel(ctx context.Context, r resolved, stderr io.Writer) int {
 	base := r.Config
 	var emu *emulator.Emulator
 	if r.embedded {
-		key, err := newEmulatorKey()
+		srv, key, err := startEmbedded(r)
 		if err != nil {
 			fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
 			return ExitHarness
 		}
-		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
-		ecfg.Faults = r.Faults
-		ecfg.Variants = r.Variants
-		var url string
-		var stop func()
-		emu, url, stop, err = serveEmulator(ecfg, "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintf(stderr, "mpsdconf: %v\n", err)
-			return ExitHarness
-		}
-		defer stop()
-		base.Target, base.EmulatorTokenKey = url, key
+		defer srv.Close()
+		emu = srv.Emulator
+		base.Target, base.EmulatorTokenKey = srv.URL, key
 	}
 	exe, err := os.Executable()
 	if err != nil {

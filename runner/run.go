@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -266,23 +265,16 @@ func prepareTarget(r resolved) (preparedTarget, error) {
 	now := time.Now()
 	switch {
 	case r.embedded:
-		key, err := newEmulatorKey()
-		if err != nil {
-			return t, err
-		}
-		ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
-		ecfg.Faults = r.Faults
-		ecfg.Variants = r.Variants
-		emu, url, stop, err := serveEmulator(ecfg, "127.0.0.1:0")
+		srv, key, err := startEmbedded(r)
 		if err != nil {
 			return t, err
 		}
 		ids, err := identity.Mint(r.world, []byte(key), now)
 		if err != nil {
-			stop()
+			srv.Close()
 			return t, err
 		}
-		return preparedTarget{url: url, ids: ids, emu: emu, stop: stop}, nil
+		return preparedTarget{url: srv.URL, ids: ids, emu: srv.Emulator, stop: srv.Close}, nil
 	default:
 		ids, err := targetIdentities(r, r.world)
 		if err != nil {
@@ -302,38 +294,18 @@ func targetIdentities(r resolved, world fixtures.Environment) (*identity.Store, 
 	return identity.FromEnvironment(world, os.LookupEnv)
 }
 
-// newEmulatorKey returns a random signing key for an embedded emulator.
-func newEmulatorKey() (string, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("generate emulator key: %w", err)
-	}
-	return hex.EncodeToString(raw), nil
-}
-
-// StartEmulator serves an emulator on addr and returns its base URL and a stop function.
-func StartEmulator(cfg emulator.Config, addr string) (baseURL string, stop func(), err error) {
-	_, baseURL, stop, err = serveEmulator(cfg, addr)
-	return baseURL, stop, err
-}
-
-func serveEmulator(cfg emulator.Config, addr string) (*emulator.Emulator, string, func(), error) {
-	emu, err := emulator.New(cfg)
+// startEmbedded serves the embedded emulator of run r (its world, faults and variants) on a
+// free loopback port, signing tokens with a new key, which it returns.
+func startEmbedded(r resolved) (*emulator.Server, string, error) {
+	key, err := emulator.NewKey()
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("start emulator: %w", err)
+		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("start emulator: listen on %s: %w", addr, err)
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
-	return emu, "http://" + ln.Addr().String(), stop, nil
+	ecfg := emulator.ConfigFromEnvironment(r.world, []byte(key))
+	ecfg.Faults = r.Faults
+	ecfg.Variants = r.Variants
+	srv, err := emulator.NewServer(ecfg, "")
+	return srv, key, err
 }
 
 // preflight checks that the target answers HTTP at all, so an unreachable target is reported

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -96,12 +94,12 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		key = os.Getenv(runner.EnvTokenKey)
 	}
 	if key == "" {
-		var b [24]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		generated, err := emulator.NewKey()
+		if err != nil {
 			fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
 			return 2
 		}
-		key = hex.EncodeToString(b[:])
+		key = generated
 		fmt.Fprintf(stderr, "no --token-key given; generated test key %s\n", key)
 	}
 	cfg := emulator.ConfigFromEnvironment(world, []byte(key))
@@ -109,13 +107,13 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	cfg.Variants = variants
 	cfg.Inventory = *inventory
 	cfg.ThrottleEvery, cfg.ThrottleRetryAfter = *throttleEvery, *retryAfter
-	url, stop, err := runner.StartEmulator(cfg, *listen)
+	srv, err := emulator.NewServer(cfg, *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
 		return 2
 	}
-	defer stop()
-	fmt.Fprintf(stdout, "listening on %s\n", url)
+	defer srv.Close()
+	fmt.Fprintf(stdout, "listening on %s\n", srv.URL)
 	if f, ok := stdout.(*os.File); ok {
 		_ = f.Sync()
 	}

@@ -17,6 +17,8 @@
 // off, or ErrResponseTooLarge past the body cap (reading stops there). A response that
 // arrives, however malformed, is returned without error for the suites to judge.
 // IsHarnessError tells the run's own failures (transport, throttling) from the target's.
+// WithCircuitBreaker stops a client from sending once the target stops answering altogether
+// (ErrTargetDown), so a run against a dead target ends within a bounded number of requests.
 package mpsdclient
 
 import (
@@ -58,6 +60,7 @@ type Client struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	now     func() time.Time
 	stats   stats
+	breaker breaker
 }
 
 // ClientOption configures a Client.
@@ -212,8 +215,21 @@ func IsHarnessError(err error) bool {
 // the budget runs out, Do returns it with an error wrapping ErrThrottled. When no complete
 // response arrives, Do returns the partial exchange and an error wrapping ErrTransport
 // (and ErrTimeout or ErrResponseTooLarge where they apply). Transport failures are not
-// retried.
+// retried. While the circuit breaker is open (WithCircuitBreaker), Do sends nothing and returns
+// a nil exchange and an error wrapping ErrTargetDown.
 func (c *Client) Do(ctx context.Context, method, path string, opts ...Option) (*Exchange, error) {
+	if c.breaker.open() {
+		return nil, c.breaker.refuse(method, path)
+	}
+	ex, err := c.do(ctx, method, path, opts...)
+	if ex != nil { // a request went out (nil: it could not be built)
+		c.breaker.record(ctx, err)
+	}
+	return ex, err
+}
+
+// do is Do without the circuit breaker.
+func (c *Client) do(ctx context.Context, method, path string, opts ...Option) (*Exchange, error) {
 	r := &request{header: http.Header{}, removed: map[string]bool{}, query: url.Values{}}
 	r.header.Set(HeaderContractVersion, c.contractVersion)
 	r.header.Set("Accept", "application/json")

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/config"
 )
 
 // ListedRule is a catalog rule with the specs that check it under the selected filters.
@@ -31,9 +32,9 @@ const (
 
 // List builds the spec tree without a target and returns every catalog rule that has at least
 // one spec selected by the profile and label filter, in catalog order.
-func List(cfg Config) ([]ListedRule, error) {
+func List(cfg config.Config) ([]ListedRule, error) {
 	cfg.DryRun = true
-	r, err := resolve(cfg)
+	r, err := config.Resolve(cfg)
 	if err != nil {
 		return nil, err
 	}

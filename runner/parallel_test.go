@@ -7,21 +7,21 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
 func TestShardRulesBalancesSpecsAndKeepsRulesWhole(t *testing.T) {
-	var plan Summary
+	var plan report.Summary
 	add := func(rule string, n int, outcome string) {
 		for i := 0; i < n; i++ {
-			plan.Specs = append(plan.Specs, SpecResult{Name: rule + string(rune('a'+i)), Rule: rule, Outcome: outcome})
+			plan.Specs = append(plan.Specs, report.SpecResult{Name: rule + string(rune('a'+i)), Rule: rule, Outcome: outcome})
 		}
 	}
-	add("BIG", 24, OutcomePassed)
-	add("MID", 10, OutcomePassed)
-	add("S1", 8, OutcomePassed)
-	add("S2", 6, OutcomePassed)
-	add("FILTERED", 5, OutcomeSkipped)
+	add("BIG", 24, report.OutcomePassed)
+	add("MID", 10, report.OutcomePassed)
+	add("S1", 8, report.OutcomePassed)
+	add("S2", 6, report.OutcomePassed)
+	add("FILTERED", 5, report.OutcomeSkipped)
 	shards, total := shardRules(plan, 3)
 	if total != 48 || len(shards) != 3 {
 		t.Fatalf("total %d shards %v", total, shards)
@@ -41,51 +41,6 @@ func TestShardRulesBalancesSpecsAndKeepsRulesWhole(t *testing.T) {
 	few, _ := shardRules(plan, 16)
 	if len(few) != 4 {
 		t.Errorf("16 processes for 4 rules: %d shards, want 4", len(few))
-	}
-}
-
-func TestWorkerWorlds(t *testing.T) {
-	base := fixtures.DefaultEnvironment()
-	embedded := resolved{world: base, embedded: true}
-	worlds, err := workerWorlds(embedded, 3)
-	if err != nil || worlds[2].Identities["user1"].XUID != "2814602000000101" {
-		t.Fatalf("embedded worlds: %v %v", err, worlds)
-	}
-	configured := base
-	configured.Identities = map[string]fixtures.Identity{}
-	for name, id := range base.Identities {
-		id.AuthorizationEnv = "TEST_AUTH_" + name
-		configured.Identities[name] = id
-	}
-	pool := map[string]fixtures.Identity{}
-	for name, id := range base.Identities {
-		id.XUID = strings.Replace(id.XUID, "28146", "28147", 1)
-		if id.Server {
-			id.XUID = ""
-		}
-		id.AuthorizationEnv = ""
-		id.Authorization = "XBL3.0 x=p;pool-" + name
-		pool[name] = id
-	}
-	r := resolved{Config: Config{Target: "https://mpsd.example", IdentityPools: []map[string]fixtures.Identity{pool}}, world: configured}
-	if _, err := workerWorlds(r, 3); err == nil || !strings.Contains(err.Error(), "identityPools") {
-		t.Errorf("3 processes with one pool: %v", err)
-	}
-	if _, err := workerWorlds(r, 2); err == nil || !strings.Contains(err.Error(), "TEST_AUTH_") {
-		t.Errorf("unset authorizationEnv: %v", err)
-	}
-	for name := range base.Identities {
-		t.Setenv("TEST_AUTH_"+name, "XBL3.0 x=1;tok-"+name)
-	}
-	worlds, err = workerWorlds(r, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := worlds[0].Identities["user2"]; got.Authorization != "XBL3.0 x=1;tok-user2" || got.AuthorizationEnv != "" {
-		t.Errorf("process 1 identity not resolved: %+v", got)
-	}
-	if got := worlds[1].Identities["user1"]; got.Authorization != "XBL3.0 x=p;pool-user1" || got.XUID != "2814700000000101" {
-		t.Errorf("process 2 does not use the pool: %+v", got)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
 // progressInterval is how often a progress line is printed while specs run.
@@ -42,23 +44,23 @@ func (p *progress) specDone(sr types.SpecReport) {
 	if !sr.LeafNodeType.Is(types.NodeTypeIt) || sr.State.Is(types.SpecStateSkipped|types.SpecStatePending) {
 		return
 	}
-	outcome, _ := classify(sr)
+	class, _ := report.Classify(sr)
 	if p.pipe != nil {
-		_, _ = fmt.Fprintln(p.pipe, outcome)
+		_, _ = fmt.Fprintln(p.pipe, class)
 		return
 	}
-	p.count(outcome)
+	p.count(class)
 }
 
 // count adds one finished spec of the given outcome and prints a line when one is due.
-func (p *progress) count(outcome string) {
+func (p *progress) count(class string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done++
-	switch outcome {
-	case OutcomeFailed:
+	switch class {
+	case report.OutcomeFailed:
 		p.failed++
-	case OutcomeHarnessError:
+	case report.OutcomeHarnessError:
 		p.harness++
 	}
 	if now := p.now(); now.Sub(p.lastLine) >= progressInterval {

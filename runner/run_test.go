@@ -1,13 +1,12 @@
 package runner
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/fixtures"
 )
 
@@ -17,18 +16,18 @@ func TestSelectWorkerWorld(t *testing.T) {
 		return types.SuiteConfig{ParallelProcess: process, ParallelTotal: total}
 	}
 	cases := map[string]struct {
-		r        resolved
+		r        config.Resolved
 		sc       types.SuiteConfig
 		wantXUID string
 		wantErr  string
 	}{
-		"single process keeps the world": {resolved{world: base, embedded: true}, worker(1, 1), base.Identities["user1"].XUID, ""},
-		"embedded worker 3 of 4":         {resolved{world: base, embedded: true}, worker(3, 4), "2814602000000101", ""},
-		"minted worker 2 of 2": {resolved{Config: Config{Target: "http://x", EmulatorTokenKey: "k"}, world: base},
+		"single process keeps the world": {config.Resolved{TestWorld: base, Embedded: true}, worker(1, 1), base.Identities["user1"].XUID, ""},
+		"embedded worker 3 of 4":         {config.Resolved{TestWorld: base, Embedded: true}, worker(3, 4), "2814602000000101", ""},
+		"minted worker 2 of 2": {config.Resolved{Config: config.Config{Target: "http://x", EmulatorTokenKey: "k"}, TestWorld: base},
 			worker(2, 2), "2814601000000101", ""},
-		"configured identities refuse parallel": {resolved{Config: Config{Target: "http://x"}, world: base},
+		"configured identities refuse parallel": {config.Resolved{Config: config.Config{Target: "http://x"}, TestWorld: base},
 			worker(2, 2), "", "need 1 identityPools"},
-		"too many workers": {resolved{world: base, embedded: true}, worker(17, 17), "", "at most 16"},
+		"too many workers": {config.Resolved{TestWorld: base, Embedded: true}, worker(17, 17), "", "at most 16"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -43,20 +42,9 @@ func TestSelectWorkerWorld(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := r.world.Identities["user1"].XUID; got != tc.wantXUID {
+			if got := r.TestWorld.Identities["user1"].XUID; got != tc.wantXUID {
 				t.Errorf("user1 XUID %s, want %s", got, tc.wantXUID)
 			}
 		})
-	}
-}
-
-func TestWriteReportsIntoAFileFails(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "not-a-dir")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := WriteReports(filepath.Join(file, "reports"), types.Report{}, Summary{})
-	if err == nil || !strings.Contains(err.Error(), "create report directory") {
-		t.Fatalf("WriteReports into a file: %v", err)
 	}
 }

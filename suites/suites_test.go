@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/report"
 	"github.com/mpsdconf/mpsdconf/runner"
 	"github.com/mpsdconf/mpsdconf/suites"
 )
@@ -19,13 +21,13 @@ import (
 func TestSuites(t *testing.T) {
 	// The run is configured like `mpsdconf run` from MPSDCONF_* variables, e.g. MPSDCONF_TARGET
 	// and MPSD_EMULATOR_TOKEN_KEY for a separately started emulator.
-	cfg, err := runner.LoadConfig(nil, os.Environ())
+	cfg, err := config.Load(nil, os.Environ())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.ReportDir, cfg.NoColor, cfg.DryRun = t.TempDir(), true, testing.Short()
-	if code := runner.Run(context.Background(), cfg, os.Stderr); code != runner.ExitPass {
-		t.Errorf("conformance run against the embedded emulator exited %d, want %d", code, runner.ExitPass)
+	if summary, err := runner.Run(context.Background(), cfg, os.Stderr); err != nil || summary.Verdict != report.VerdictPass {
+		t.Errorf("conformance run against the embedded emulator: verdict %q, error %v; want verdict %q", summary.Verdict, err, report.VerdictPass)
 	}
 	t.Run("specs are registered cleanly", func(t *testing.T) {
 		if errs := suites.RegistrationErrors(); len(errs) > 0 {

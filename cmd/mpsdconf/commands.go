@@ -6,21 +6,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"time"
 
+	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/runner"
 	"github.com/mpsdconf/mpsdconf/schemas"
 )
 
+// cmdRun is `mpsdconf run` (see runner.Run), or a worker's share of a multi-process run.
 func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 	if runner.IsWorker() {
-		return runner.RunWorker(ctx, stderr)
+		summary, err := runner.RunWorker(ctx, stderr)
+		return finish(stderr, "mpsdconf", summary.Verdict, err)
 	}
 	fs := flag.NewFlagSet("mpsdconf run", flag.ContinueOnError)
-	settings := runner.BindFlags(fs)
+	settings := config.BindFlags(fs)
 	var faults, variants multiFlag
 	var dryRun, verbose, noColor bool
 	fs.Var(&faults, "fault", "switch on an emulator fault in the embedded emulator (repeatable; self-test)")
@@ -39,19 +41,20 @@ func cmdRun(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mpsdconf run: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg, err := runner.LoadConfig(settings, os.Environ())
+	cfg, err := config.Load(settings, os.Environ())
 	if err != nil {
-		fmt.Fprintf(stderr, "mpsdconf: configuration error: %v\n", err)
-		return 2
+		return finish(stderr, "mpsdconf", "", err)
 	}
 	cfg.Faults, cfg.Variants, cfg.DryRun, cfg.Verbose, cfg.NoColor = faults, variants, dryRun, verbose, noColor
-	return runner.Run(ctx, cfg, stderr)
+	summary, err := runner.Run(ctx, cfg, stderr)
+	return finish(stderr, "mpsdconf", summary.Verdict, err)
 }
 
+// cmdEmulate is `mpsdconf emulate`: it serves the reference emulator until interrupted.
 func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mpsdconf emulate", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
-	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+runner.EnvTokenKey+"; default: a random key, printed to stderr)")
+	tokenKey := fs.String("token-key", "", "key that signs test tokens (or $"+config.EnvTokenKey+"; default: a random key, printed to stderr)")
 	configFile := fs.String("config", "", "YAML file describing the test world (SCID, templates, identities, social graph)")
 	listFaults := fs.Bool("list-faults", false, "list the fault switches and the rule each one breaks, then exit")
 	listVariants := fs.Bool("list-variants", false, "list the variant switches (behaviours the contract allows), their aspect and source, then exit")
@@ -82,7 +85,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	world := fixtures.DefaultEnvironment()
 	if *configFile != "" {
-		w, err := runner.LoadWorld(*configFile)
+		w, err := config.LoadWorld(*configFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "mpsdconf emulate: %v\n", err)
 			return 2
@@ -91,7 +94,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	key := *tokenKey
 	if key == "" {
-		key = os.Getenv(runner.EnvTokenKey)
+		key = os.Getenv(config.EnvTokenKey)
 	}
 	if key == "" {
 		generated, err := emulator.NewKey()
@@ -122,6 +125,7 @@ func cmdEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// cmdValidate is `mpsdconf validate`: JSON files against one of the project's schemas.
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mpsdconf validate", flag.ContinueOnError)
 	schema := fs.String("schema", "", "schema name, one of: "+fmt.Sprint(schemas.Names()))
@@ -144,9 +148,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// cmdList is `mpsdconf list`: the catalog's rules with the specs that check them.
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mpsdconf list", flag.ContinueOnError)
-	var cfg runner.Config
+	var cfg config.Config
 	format := fs.String("format", runner.FormatText, "output format: text, json or yaml")
 	fs.StringVar(&cfg.Profile, "profile", "strict", "rules to list by evidence: strict or documented")
 	fs.StringVar(&cfg.LabelFilter, "label-filter", "", "Ginkgo label filter, ANDed with the profile")
@@ -173,47 +178,7 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func cmdSelfTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var cfg runner.SelfTestConfig
-	var faults multiFlag
-	fs := matrixFlags("selftest", "selftest.json", &cfg.MatrixConfig)
-	fs.Var(&faults, "fault", "self-test only this fault (repeatable; default: every fault)")
-	if code, ok := parseMatrixFlags(fs, args, &cfg.MatrixConfig, stderr); !ok {
-		return code
-	}
-	cfg.Faults = faults
-	return runner.SelfTest(ctx, cfg, stdout)
-}
-
-// matrixFlags is the flag set of a matrix command (selftest, tolerance): the report directory
-// (which receives reportFile), the runs at once and the seed.
-func matrixFlags(command, reportFile string, cfg *runner.MatrixConfig) *flag.FlagSet {
-	fs := flag.NewFlagSet("mpsdconf "+command, flag.ContinueOnError)
-	fs.StringVar(&cfg.ReportDir, "report-dir", "reports", "directory for "+reportFile+" and the reports of each run")
-	fs.IntVar(&cfg.Parallel, "parallel", runtime.NumCPU(), "runs at once")
-	fs.Int64Var(&cfg.Seed, "seed", 1, "spec order seed used by every run")
-	return fs
-}
-
-// parseMatrixFlags parses a matrix command's flags and sets the binary each run uses (this
-// executable); ok is false when the command must stop with code.
-func parseMatrixFlags(fs *flag.FlagSet, args []string, cfg *runner.MatrixConfig, stderr io.Writer) (code int, ok bool) {
-	if done, code := parseFlags(fs, args, stderr); done {
-		return code, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		return 2, false
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return 2, false
-	}
-	cfg.Binary = exe
-	return 0, true
-}
-
+// cmdVersion is `mpsdconf version`.
 func cmdVersion(stdout io.Writer) int {
 	fmt.Fprintf(stdout, "mpsdconf %s\n", runner.Version())
 	return 0

@@ -94,8 +94,10 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (done bool, c
 // multiFlag collects a repeatable string flag.
 type multiFlag []string
 
+// String returns the values, comma-separated.
 func (m *multiFlag) String() string { return strings.Join(*m, ",") }
 
+// Set adds one value; an empty one is an error.
 func (m *multiFlag) Set(v string) error {
 	if strings.TrimSpace(v) == "" {
 		return errors.New("empty value")

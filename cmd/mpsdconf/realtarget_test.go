@@ -27,17 +27,18 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/identity"
-	"github.com/mpsdconf/mpsdconf/runner"
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
 // runResult is one `mpsdconf run` as a user would see it.
 type runResult struct {
 	code    int
 	output  string
-	summary runner.Summary
+	summary report.Summary
 	dir     string
 }
 
@@ -56,7 +57,7 @@ func runBinary(t *testing.T, ctx context.Context, reportDir string, env []string
 	if err := os.WriteFile(filepath.Join(filepath.Dir(reportDir), filepath.Base(reportDir)+"-console.log"), out, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if raw, err := os.ReadFile(filepath.Join(reportDir, runner.JSONFile)); err == nil {
+	if raw, err := os.ReadFile(filepath.Join(reportDir, report.JSONFile)); err == nil {
 		if err := json.Unmarshal(raw, &res.summary); err != nil {
 			t.Fatalf("report.json: %v", err)
 		}
@@ -68,7 +69,7 @@ func runBinary(t *testing.T, ctx context.Context, reportDir string, env []string
 func cleanEnviron() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MPSDCONF_") && !strings.HasPrefix(kv, runner.EnvTokenKey+"=") {
+		if !strings.HasPrefix(kv, "MPSDCONF_") && !strings.HasPrefix(kv, config.EnvTokenKey+"=") {
 			env = append(env, kv)
 		}
 	}
@@ -151,12 +152,12 @@ func TestSecretsNeverWritten(t *testing.T) {
 	one := runBinary(t, ctx, filepath.Join(root, "one-process"), env, "--target", url, "--config", cfgFile, "-v")
 	two := runBinary(t, ctx, filepath.Join(root, "two-processes"), env, "--target", url, "--config", cfgFile, "--procs", "2")
 	for name, res := range map[string]runResult{"one process": one, "two processes": two} {
-		if res.code != runner.ExitFail || res.summary.Totals.Failed == 0 {
+		if res.code != report.ExitFail || res.summary.Totals.Failed == 0 {
 			t.Fatalf("%s: exit %d with %d failures, want exit 1 with failures (the fault must show exchanges)\n%s",
 				name, res.code, res.summary.Totals.Failed, tailString(res.output, 3000))
 		}
 	}
-	if !strings.Contains(readAll(t, filepath.Join(root, "one-process", runner.JSONFile)), "XBL3.0 <redacted>") {
+	if !strings.Contains(readAll(t, filepath.Join(root, "one-process", report.JSONFile)), "XBL3.0 <redacted>") {
 		t.Fatal("report.json shows no redacted Authorization header: the scan would prove nothing")
 	}
 
@@ -239,7 +240,7 @@ func TestThrottlingIsWaitedOut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	res := runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil, "--target", url, "--emulator-token-key", key)
-	if res.code != runner.ExitPass {
+	if res.code != report.ExitPass {
 		t.Fatalf("exit %d, want 0 (throttling must be waited out)\n%s", res.code, tailString(res.output, 4000))
 	}
 	got := res.summary.Metadata.Requests
@@ -254,7 +255,7 @@ func TestThrottlingIsWaitedOut(t *testing.T) {
 		t.Errorf("specs count %d retries in all, the run %d", perSpec, got.Retries)
 	}
 	var suites reporters.JUnitTestSuites
-	if err := xml.Unmarshal([]byte(readAll(t, filepath.Join(res.dir, runner.JUnitFile))), &suites); err != nil {
+	if err := xml.Unmarshal([]byte(readAll(t, filepath.Join(res.dir, report.JUnitFile))), &suites); err != nil {
 		t.Fatal(err)
 	}
 	if v := suites.TestSuites[0].Properties.WithName("mpsdconf.retries"); v != fmt.Sprint(got.Retries) {
@@ -278,7 +279,7 @@ func TestThrottledBeyondBudgetIsAHarnessError(t *testing.T) {
 	defer cancel()
 	res := runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil, "--target", url, "--emulator-token-key", key,
 		"--max-retries", "2", "--label-filter", "rule: containsAny {HQ-TAKE-LIMITS, HQ-PRIVATE-403, HG-UNKNOWN-404}")
-	checkOutcomes(t, res, runner.ExitHarness, runner.OutcomeHarnessError, "kept throttling")
+	checkOutcomes(t, res, report.ExitHarness, report.OutcomeHarnessError, "kept throttling")
 	if res.summary.Metadata.Requests.Throttled == 0 {
 		t.Errorf("report.json counts no request throttled out: %+v", res.summary.Metadata.Requests)
 	}
@@ -311,7 +312,7 @@ func checkOutcomes(t *testing.T, res runResult, wantCode int, wantOutcome, wantC
 	affected, passed := 0, 0
 	for _, sp := range res.summary.Specs {
 		switch {
-		case sp.Outcome == runner.OutcomeSkipped:
+		case sp.Outcome == report.OutcomeSkipped:
 		case sp.Endpoint == "handles-query":
 			affected++
 			if sp.Outcome != wantOutcome || !strings.Contains(sp.Cause, wantCause) {
@@ -319,7 +320,7 @@ func checkOutcomes(t *testing.T, res runResult, wantCode int, wantOutcome, wantC
 			}
 		default:
 			passed++
-			if sp.Outcome != runner.OutcomePassed {
+			if sp.Outcome != report.OutcomePassed {
 				t.Errorf("%s (not a query spec): %s: %s", sp.Name, sp.Outcome, sp.Cause)
 			}
 		}
@@ -351,7 +352,7 @@ func TestFaultyTargets(t *testing.T) {
 			case <-r.Context().Done():
 			case <-time.After(30 * time.Second):
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "no response within", "1s"},
+		}, report.ExitHarness, report.OutcomeHarnessError, "no response within", "1s"},
 		"resets the connection": {func(w http.ResponseWriter, r *http.Request) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -360,13 +361,13 @@ func TestFaultyTargets(t *testing.T) {
 				}
 				_ = conn.Close()
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "no HTTP response", "30s"},
+		}, report.ExitHarness, report.OutcomeHarnessError, "no HTTP response", "30s"},
 		"cuts the body short": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", "1000")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `{"results":[`)
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "unexpected EOF", "30s"},
+		}, report.ExitHarness, report.OutcomeHarnessError, "unexpected EOF", "30s"},
 		"sends a huge body": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
@@ -376,17 +377,17 @@ func TestFaultyTargets(t *testing.T) {
 					return
 				}
 			}
-		}, runner.ExitHarness, runner.OutcomeHarnessError, "too large", "30s"},
+		}, report.ExitHarness, report.OutcomeHarnessError, "too large", "30s"},
 		"sends malformed JSON": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `{"results": [{"id": `)
-		}, runner.ExitFail, runner.OutcomeFailed, "", "30s"},
+		}, report.ExitFail, report.OutcomeFailed, "", "30s"},
 		"sends the wrong content type": {func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusOK)
 			fmt.Fprint(w, `<html><body>maintenance</body></html>`)
-		}, runner.ExitFail, runner.OutcomeFailed, "", "30s"},
+		}, report.ExitFail, report.OutcomeFailed, "", "30s"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -417,7 +418,7 @@ func TestParallelRunShowsProgressAndMatchesOneProcess(t *testing.T) {
 	one := runBinary(t, ctx, filepath.Join(root, "one"), nil, "--seed", "7")
 	four := runBinary(t, ctx, filepath.Join(root, "four"), nil, "--seed", "7", "--procs", "4", "--randomize-all")
 	for name, res := range map[string]runResult{"1 process": one, "4 processes": four} {
-		if res.code != runner.ExitPass {
+		if res.code != report.ExitPass {
 			t.Fatalf("%s: exit %d\n%s", name, res.code, tailString(res.output, 4000))
 		}
 	}
@@ -540,14 +541,14 @@ func TestTLSAndProxySettingsReachTheClient(t *testing.T) {
 	run := func(args ...string) runResult {
 		return runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil, append(args, few...)...)
 	}
-	if res := run("--target", tlsSrv.URL); res.code != runner.ExitHarness || !strings.Contains(res.output, "certificate") {
+	if res := run("--target", tlsSrv.URL); res.code != report.ExitHarness || !strings.Contains(res.output, "certificate") {
 		t.Errorf("unverifiable certificate: exit %d, want 2 naming the certificate problem\n%s", res.code, tailString(res.output, 2000))
 	}
 	for name, args := range map[string][]string{
 		"--ca-file":              {"--target", tlsSrv.URL, "--ca-file", caFile},
 		"--insecure-skip-verify": {"--target", tlsSrv.URL, "--insecure-skip-verify"},
 	} {
-		if res := run(args...); res.code != runner.ExitPass || res.summary.Totals.Passed == 0 {
+		if res := run(args...); res.code != report.ExitPass || res.summary.Totals.Passed == 0 {
 			t.Errorf("%s: exit %d, %s\n%s", name, res.code, res.summary.Totals.Line(), tailString(res.output, 2000))
 		}
 	}
@@ -580,7 +581,7 @@ func TestTLSAndProxySettingsReachTheClient(t *testing.T) {
 	// the proxy taken from the environment).
 	res := runBinary(t, ctx, filepath.Join(t.TempDir(), "reports"), nil,
 		append([]string{"--target", plain.URL, "--proxy", proxy.URL}, few...)...)
-	if res.code != runner.ExitPass || proxied.Load() < int64(res.summary.Totals.Passed) {
+	if res.code != report.ExitPass || proxied.Load() < int64(res.summary.Totals.Passed) {
 		t.Errorf("--proxy: exit %d, %d requests went through the proxy for %d passed specs\n%s",
 			res.code, proxied.Load(), res.summary.Totals.Passed, tailString(res.output, 2000))
 	}
@@ -614,8 +615,8 @@ func TestSetupBreakBlocksInsteadOfFailing(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
 	res := runBinary(t, ctx, dir, nil, "--target", url, "--emulator-token-key", key, "--profile", "documented",
 		"--label-filter", "rule: containsAny {HC-INVITE-2XX, HSP-INVITE-JOIN, HSP-INVITE-CLOSED-403, HC-ACTIVITY-201}")
-	if res.code != runner.ExitFail {
-		t.Fatalf("exit %d, want %d\n%s", res.code, runner.ExitFail, tailString(res.output, 4000))
+	if res.code != report.ExitFail {
+		t.Fatalf("exit %d, want %d\n%s", res.code, report.ExitFail, tailString(res.output, 4000))
 	}
 	outcomes := map[string]map[string]int{}
 	for _, sp := range res.summary.Specs {
@@ -623,25 +624,25 @@ func TestSetupBreakBlocksInsteadOfFailing(t *testing.T) {
 			outcomes[sp.Rule] = map[string]int{}
 		}
 		outcomes[sp.Rule][sp.Outcome]++
-		if sp.Outcome == runner.OutcomeBlocked && (sp.BlockedBy != "HC-INVITE-2XX" || !strings.Contains(sp.Cause, "creating an invite handle (POST /handles) answered 500")) {
+		if sp.Outcome == report.OutcomeBlocked && (sp.BlockedBy != "HC-INVITE-2XX" || !strings.Contains(sp.Cause, "creating an invite handle (POST /handles) answered 500")) {
 			t.Errorf("%s: blocked by %q, cause %q", sp.Name, sp.BlockedBy, sp.Cause)
 		}
 	}
-	if outcomes["HC-INVITE-2XX"][runner.OutcomeFailed] == 0 {
+	if outcomes["HC-INVITE-2XX"][report.OutcomeFailed] == 0 {
 		t.Errorf("the broken rule's own spec did not fail: %v", outcomes)
 	}
 	for _, rule := range []string{"HSP-INVITE-JOIN", "HSP-INVITE-CLOSED-403"} {
-		if outcomes[rule][runner.OutcomeBlocked] == 0 || outcomes[rule][runner.OutcomeFailed] != 0 {
+		if outcomes[rule][report.OutcomeBlocked] == 0 || outcomes[rule][report.OutcomeFailed] != 0 {
 			t.Errorf("%s: %v, want its specs blocked, none failed", rule, outcomes[rule])
 		}
 	}
-	if outcomes["HC-ACTIVITY-201"][runner.OutcomePassed] == 0 {
+	if outcomes["HC-ACTIVITY-201"][report.OutcomePassed] == 0 {
 		t.Errorf("an unaffected rule did not pass: %v", outcomes)
 	}
-	if res.summary.Totals.Blocked == 0 || res.summary.Totals.Failed != outcomes["HC-INVITE-2XX"][runner.OutcomeFailed] {
+	if res.summary.Totals.Blocked == 0 || res.summary.Totals.Failed != outcomes["HC-INVITE-2XX"][report.OutcomeFailed] {
 		t.Errorf("totals %+v: failures must be counted only at the broken rule", res.summary.Totals)
 	}
-	junit := readAll(t, filepath.Join(dir, runner.JUnitFile))
+	junit := readAll(t, filepath.Join(dir, report.JUnitFile))
 	if !strings.Contains(junit, `<skipped message="[HSP-INVITE-JOIN] blocked by [HC-INVITE-2XX]`) ||
 		!strings.Contains(junit, fmt.Sprintf(`failures="%d"`, res.summary.Totals.Failed)) {
 		t.Errorf("junit.xml does not show the blocked specs as skips and the break once:\n%s", tailString(junit, 3000))

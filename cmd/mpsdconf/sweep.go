@@ -7,16 +7,18 @@ import (
 	"io"
 	"os"
 
-	"github.com/mpsdconf/mpsdconf/runner"
+	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/report"
+	"github.com/mpsdconf/mpsdconf/sweep"
 )
 
 // cmdSweep is `mpsdconf sweep`: it removes the handles and session memberships a run left on
-// a target (see runner.Sweep). It takes the same settings as `mpsdconf run` (target, config
+// a target (see sweep.Run). It takes the same settings as `mpsdconf run` (target, config
 // file, emulator key, TLS, proxy, retries). Exit 0 when everything is gone, 2 on a usage or
 // configuration error or when something could not be cleaned up.
 func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mpsdconf sweep", flag.ContinueOnError)
-	settings := runner.BindFlags(fs)
+	settings := config.BindFlags(fs)
 	runID := fs.String("run-id", "", "ID of the run to clean up, as printed by `mpsdconf run` and in its reports (required)")
 	journalPath := fs.String("journal", "", "cleanup journal the run kept (reports/journal-<run-id>.jsonl); without it only the run's activity handles and their sessions are found")
 	fs.Usage = func() {
@@ -34,10 +36,10 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "mpsdconf sweep: --run-id is required: the ID of the run to clean up")
 		return 2
 	}
-	cfg, err := runner.LoadConfig(settings, os.Environ())
-	if err != nil {
-		fmt.Fprintf(stderr, "mpsdconf sweep: configuration error: %v\n", err)
-		return 2
+	cfg, err := config.Load(settings, os.Environ())
+	if err == nil {
+		err = sweep.Run(ctx, cfg, *runID, *journalPath, stdout)
 	}
-	return runner.RunSweep(ctx, cfg, *runID, *journalPath, stdout, stderr)
+	// A sweep has no verdict of its own: it passes when everything is gone.
+	return finish(stderr, "mpsdconf sweep", report.VerdictPass, err)
 }

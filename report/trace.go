@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"fmt"
@@ -132,12 +132,8 @@ const (
 
 // WriteTrace writes summary.json and traceability.md into dir.
 func WriteTrace(dir string, t Trace) error {
-	raw, err := marshalReadable(t)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", TraceJSONFile, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, TraceJSONFile), append(raw, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", TraceJSONFile, err)
+	if err := writeJSON(filepath.Join(dir, TraceJSONFile), t); err != nil {
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, TraceMarkdownFile), []byte(t.Markdown()), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", TraceMarkdownFile, err)
@@ -186,12 +182,8 @@ func (t Trace) Markdown() string {
 				cell = "no spec"
 			}
 			fmt.Fprintf(&b, "| %s | %s%s | %s | %s | %s |\n", r.ID, r.Evidence, amb, r.Status,
-				escapeCell(r.Statement), escapeCell(cell))
+				EscapeCell(r.Statement), EscapeCell(cell))
 		}
 	}
 	return b.String()
-}
-
-func escapeCell(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "|", "\\|"), "\n", " ")
 }

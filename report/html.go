@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -248,7 +248,7 @@ func RenderHTML(s Summary, t Trace) ([]byte, error) {
 
 	anchors := map[string]string{}
 	for _, sp := range s.Specs {
-		if sp.Outcome == OutcomeFailed || sp.Outcome == OutcomeHarnessError || sp.Outcome == OutcomeBlocked {
+		if IsProblem(sp.Outcome) {
 			a := fmt.Sprintf("spec-%d", len(p.Problems)+1)
 			anchors[sp.Name] = a
 			p.Problems = append(p.Problems, htmlProblem{SpecResult: sp, Anchor: a})

@@ -1,4 +1,4 @@
-package runner
+package sweep
 
 import (
 	"bytes"
@@ -181,7 +181,7 @@ func ofRun(inv emulator.Inventory, run string) (handles []emulator.InventoryHand
 	return handles, sessions
 }
 
-func (st *sweepTarget) sweep(run, journalPath string) (SweepResult, string, error) {
+func (st *sweepTarget) sweep(run, journalPath string) (Result, string, error) {
 	st.t.Helper()
 	var out bytes.Buffer
 	res, err := Sweep(context.Background(), st.client, st.ids, st.world, run, journalPath, &out)
@@ -244,7 +244,7 @@ func TestSweepCleansUpACrashedRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sweep: %v\n%s", err, out)
 	}
-	want := SweepResult{HandlesDeleted: 3, MembershipsLeft: 4, AlreadyGone: 1}
+	want := Result{HandlesDeleted: 3, MembershipsLeft: 4, AlreadyGone: 1}
 	if res != want {
 		t.Errorf("first sweep: %+v, want %+v\n%s", res, want, out)
 	}
@@ -272,7 +272,7 @@ func TestSweepCleansUpACrashedRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second sweep: %v\n%s", err, out)
 	}
-	if want := (SweepResult{AlreadyGone: 5}); res != want {
+	if want := (Result{AlreadyGone: 5}); res != want {
 		t.Errorf("second sweep: %+v, want %+v (everything already gone)\n%s", res, want, out)
 	}
 	if !reflect.DeepEqual(st.emu.Inventory(), after) {
@@ -291,7 +291,7 @@ func TestSweepWithoutJournalDiscoversActivities(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sweep: %v\n%s", err, out)
 	}
-	if want := (SweepResult{HandlesDeleted: 2, MembershipsLeft: 2}); res != want {
+	if want := (Result{HandlesDeleted: 2, MembershipsLeft: 2}); res != want {
 		t.Errorf("sweep: %+v, want %+v\n%s", res, want, out)
 	}
 	if h, s := ofRun(st.emu.Inventory(), sweepRun); len(h) != 0 || len(s) != 0 {
@@ -310,11 +310,11 @@ func TestSweepProblemsDoNotStopIt(t *testing.T) {
 	st.record(journal.Entry{RunID: sweepRun, Kind: journal.KindHandle, Identity: "user2", ID: id})
 	st.record(journal.Entry{RunID: sweepRun, Kind: journal.KindHandle, Identity: "user9", ID: "00000000-0000-0000-0000-000000000001"})
 	res, out, err := st.sweep(sweepRun, st.jpath)
-	if !errors.Is(err, ErrSweepProblems) {
-		t.Fatalf("sweep error = %v, want ErrSweepProblems\n%s", err, out)
+	if !errors.Is(err, ErrProblems) {
+		t.Fatalf("sweep error = %v, want ErrProblems\n%s", err, out)
 	}
 	// The journal's membership is still left (which also removes user1's bound activity).
-	if want := (SweepResult{MembershipsLeft: 1, Problems: 2}); res != want {
+	if want := (Result{MembershipsLeft: 1, Problems: 2}); res != want {
 		t.Errorf("sweep: %+v, want %+v\n%s", res, want, out)
 	}
 	if !strings.Contains(out, "403 Forbidden") || !strings.Contains(out, "user9") {

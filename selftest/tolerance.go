@@ -1,18 +1,17 @@
-package runner
+package selftest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
 	"github.com/mpsdconf/mpsdconf/emulator"
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
 // ToleranceConfig configures the tolerance matrix: the suite against the emulator with each
@@ -70,76 +69,69 @@ const (
 	ToleranceMarkdownFile = "tolerance.md"
 )
 
+// Verdict is report.VerdictPass when the documented profile passed against every variant,
+// report.VerdictHarness when some run could not be judged, else report.VerdictFail.
+func (rep ToleranceReport) Verdict() string { return verdict(rep.Passed, rep.unjudged()) }
+
+// unjudged reports whether the runs against some variant could not be judged.
+func (rep ToleranceReport) unjudged() bool {
+	for _, v := range rep.Variants {
+		if v.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Tolerance runs the tolerance matrix, prints one line per variant to w and writes
-// tolerance.json and tolerance.md. It returns ExitPass when the documented profile passed
-// against every variant, ExitFail when it failed against one, ExitHarness when a run could not
-// be judged.
-func Tolerance(ctx context.Context, cfg ToleranceConfig, w io.Writer) int {
+// tolerance.json and tolerance.md. The report's Verdict says whether the documented profile
+// passed against every variant. The error says why the matrix could not run (an unknown
+// variant) or its report could not be written.
+func Tolerance(ctx context.Context, cfg ToleranceConfig, w io.Writer) (ToleranceReport, error) {
 	infos := map[string]emulator.VariantInfo{}
-	var names []string
+	var all []string
 	for _, v := range emulator.Variants() {
 		infos[v.Name] = v
-		names = append(names, v.Name)
+		all = append(all, v.Name)
 	}
-	if len(cfg.Variants) > 0 {
-		names = cfg.Variants
-	}
-	for _, n := range names {
-		if _, ok := infos[n]; !ok {
-			fmt.Fprintf(w, "tolerance: unknown variant %q (mpsdconf emulate --list-variants lists them)\n", n)
-			return ExitHarness
-		}
+	names, unknown := choose(all, cfg.Variants)
+	if unknown != "" {
+		return ToleranceReport{}, fmt.Errorf("unknown variant %q (mpsdconf emulate --list-variants lists them)", unknown)
 	}
 	runsDir, err := cfg.prepare("tolerance")
 	if err != nil {
-		fmt.Fprintf(w, "tolerance: %v\n", err)
-		return ExitHarness
+		return ToleranceReport{}, err
 	}
 
 	start := time.Now()
-	rep := ToleranceReport{HarnessVersion: Version(), Seed: cfg.Seed, Total: len(names)}
+	rep := ToleranceReport{HarnessVersion: cfg.HarnessVersion, Seed: cfg.Seed, Total: len(names)}
 	rep.Variants = make([]VariantOutcome, len(names))
-	strict := make([]Summary, len(names))
+	strict := make([]report.Summary, len(names))
 	cfg.each(len(names), func(i int) { rep.Variants[i], strict[i] = runVariant(ctx, cfg, runsDir, infos[names[i]]) })
 
-	harnessErr := false
 	for _, v := range rep.Variants {
 		if v.Tolerated {
 			rep.Tolerated++
 		}
-		if v.Error != "" {
-			harnessErr = true
-		}
 	}
 	rep.Rules = ruleTolerance(catalog.Default(), rep.Variants, strict)
-	rep.Passed = rep.Tolerated == rep.Total && !harnessErr
+	rep.Passed = rep.Tolerated == rep.Total && !rep.unjudged()
 	printToleranceMatrix(w, rep)
 	fmt.Fprintf(w, "tolerance: the documented profile passed against %d of %d variants, %.1fs\n", rep.Tolerated, rep.Total, time.Since(start).Seconds())
 	fmt.Fprintf(w, "tolerance: %d passed, %d failed\n", rep.Tolerated, rep.Total-rep.Tolerated)
 
-	raw, err := json.MarshalIndent(rep, "", "  ")
-	if err == nil {
-		err = os.WriteFile(filepath.Join(cfg.ReportDir, ToleranceFile), append(raw, '\n'), 0o644)
-	}
+	err = writeJSON(filepath.Join(cfg.ReportDir, ToleranceFile), rep)
 	if err == nil {
 		err = os.WriteFile(filepath.Join(cfg.ReportDir, ToleranceMarkdownFile), []byte(rep.Markdown()), 0o644)
 	}
 	if err != nil {
-		fmt.Fprintf(w, "tolerance: writing the report: %v\n", err)
-		return ExitHarness
+		return rep, fmt.Errorf("writing the report: %w", err)
 	}
-	switch {
-	case rep.Passed:
-		return ExitPass
-	case harnessErr:
-		return ExitHarness
-	default:
-		return ExitFail
-	}
+	return rep, nil
 }
 
 // runVariant runs the documented and the strict profile against the emulator with variant v.
-func runVariant(ctx context.Context, cfg ToleranceConfig, runsDir string, v emulator.VariantInfo) (VariantOutcome, Summary) {
+func runVariant(ctx context.Context, cfg ToleranceConfig, runsDir string, v emulator.VariantInfo) (VariantOutcome, report.Summary) {
 	out := VariantOutcome{Variant: v.Name, Aspect: v.Aspect, Source: v.Source, ContractVersion: v.ContractVersion}
 	args := []string{"--variant", v.Name}
 	if v.ContractVersion != 0 {
@@ -156,16 +148,15 @@ func runVariant(ctx context.Context, cfg ToleranceConfig, runsDir string, v emul
 	}
 	out.Documented, out.DocumentedProblems = doc.Summary.Verdict, problemsByRule(doc.Summary)
 	out.Strict, out.StrictProblems = strict.Summary.Verdict, problemsByRule(strict.Summary)
-	out.Tolerated = doc.Error == "" && doc.ExitCode == ExitPass && doc.Summary.Verdict == VerdictPass
+	out.Tolerated = doc.Error == "" && doc.ExitCode == report.ExitPass && doc.Summary.Verdict == report.VerdictPass
 	return out, strict.Summary
 }
 
 // problemsByRule maps each rule to its failed, blocked or unchecked specs in s.
-func problemsByRule(s Summary) map[string][]string {
+func problemsByRule(s report.Summary) map[string][]string {
 	out := map[string][]string{}
 	for _, sp := range s.Specs {
-		switch sp.Outcome {
-		case OutcomeFailed, OutcomeBlocked, OutcomeHarnessError:
+		if report.IsProblem(sp.Outcome) {
 			out[sp.Rule] = append(out[sp.Rule], sp.Outcome+": "+sp.Name)
 		}
 	}
@@ -177,7 +168,7 @@ func problemsByRule(s Summary) map[string][]string {
 
 // ruleTolerance lists, per catalog rule, the variants under which none of its specs failed,
 // was blocked or went unchecked in the strict run.
-func ruleTolerance(cat *catalog.Catalog, variants []VariantOutcome, strict []Summary) []RuleTolerance {
+func ruleTolerance(cat *catalog.Catalog, variants []VariantOutcome, strict []report.Summary) []RuleTolerance {
 	out := make([]RuleTolerance, 0, len(cat.Rules))
 	for _, r := range cat.Rules {
 		rt := RuleTolerance{Rule: r.ID, Evidence: string(r.Evidence), Tolerates: []string{}, BreaksOn: []string{}}
@@ -227,7 +218,7 @@ func (rep ToleranceReport) Markdown() string {
 	fmt.Fprintf(&b, "| variant | aspect | documented | strict | rules the strict profile fails | source |\n|---|---|---|---|---|---|\n")
 	for _, v := range rep.Variants {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", v.Variant, v.Aspect, orUnknown(v.Documented), orUnknown(v.Strict),
-			escapeCell(strings.Join(sortedKeys(v.StrictProblems), ", ")), escapeCell(v.Source))
+			report.EscapeCell(strings.Join(sortedKeys(v.StrictProblems), ", ")), report.EscapeCell(v.Source))
 	}
 	fmt.Fprintf(&b, "\n## Rules\n\n| rule | evidence | tolerates | fails on |\n|---|---|---|---|\n")
 	for _, r := range rep.Rules {
@@ -238,13 +229,4 @@ func (rep ToleranceReport) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Rule, r.Evidence, tol, strings.Join(r.BreaksOn, ", "))
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

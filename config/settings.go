@@ -1,4 +1,4 @@
-package runner
+package config
 
 import (
 	"flag"
@@ -9,6 +9,19 @@ import (
 
 	"github.com/mpsdconf/mpsdconf/fixtures"
 )
+
+// EnvTokenKey is the environment variable that can carry --emulator-token-key.
+const EnvTokenKey = "MPSD_EMULATOR_TOKEN_KEY"
+
+// EnvConfigFile is the environment variable that can carry --config.
+const EnvConfigFile = "MPSDCONF_CONFIG"
+
+// EnvPrefix starts every environment variable the harness reads; unknown ones are errors.
+const EnvPrefix = "MPSDCONF_"
+
+// EnvWorker is not a setting: it is reserved for the instructions a multi-process run gives
+// its worker processes (see runner.IsWorker).
+const EnvWorker = "MPSDCONF_WORKER"
 
 // Setting is one field of Config as it is named in each source: the YAML key of the config
 // file, the command-line flag and the environment variable. Settings() is the one table that
@@ -28,7 +41,7 @@ type Setting struct {
 
 // Settings returns every configurable field of a run, in documentation order.
 func Settings() []Setting {
-	d := DefaultConfig()
+	d := Default()
 	return []Setting{
 		{"target", "target", "MPSDCONF_TARGET", "base URL of the MPSD under test (default: start the embedded emulator)",
 			func(c *Config) any { return &c.Target }},
@@ -74,13 +87,13 @@ func Settings() []Setting {
 }
 
 // internalEnv are environment variables with the harness prefix that are not settings.
-var internalEnv = map[string]bool{envWorker: true}
+var internalEnv = map[string]bool{EnvWorker: true}
 
 // FlagValues collects the settings given on the command line, as raw strings.
 type FlagValues struct{ set map[string]string }
 
 // BindFlags registers every setting as a flag of fs. Parse fs, then pass the values to
-// LoadConfig: only flags that were given override the other sources.
+// Load: only flags that were given override the other sources.
 func BindFlags(fs *flag.FlagSet) *FlagValues {
 	v := &FlagValues{set: map[string]string{}}
 	for _, s := range Settings() {
@@ -96,11 +109,16 @@ func BindFlags(fs *flag.FlagSet) *FlagValues {
 	return v
 }
 
-// LoadConfig builds the configuration from the defaults, the config file (named by --config
-// or MPSDCONF_CONFIG), the environment (environ, as os.Environ returns it) and the flags, each
+// Load builds the configuration from the defaults, the config file (named by --config or
+// MPSDCONF_CONFIG), the environment (environ, as os.Environ returns it) and the flags, each
 // overriding the one before. Unknown keys, unknown MPSDCONF_ variables and bad values are
-// errors that name the key, variable or flag.
-func LoadConfig(flags *FlagValues, environ []string) (Config, error) {
+// errors (*Error) that name the key, variable or flag.
+func Load(flags *FlagValues, environ []string) (Config, error) {
+	cfg, err := load(flags, environ)
+	return cfg, NewError(err)
+}
+
+func load(flags *FlagValues, environ []string) (Config, error) {
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
@@ -110,7 +128,7 @@ func LoadConfig(flags *FlagValues, environ []string) (Config, error) {
 		flags = &FlagValues{set: map[string]string{}}
 	}
 
-	cfg := DefaultConfig()
+	cfg := Default()
 	path := env[EnvConfigFile]
 	if p, ok := flags.set["config"]; ok {
 		path = p
@@ -171,7 +189,7 @@ func checkUnknownEnv(env map[string]string, cfg Config) error {
 	}
 	var unknown []string
 	for k := range env {
-		if strings.HasPrefix(k, envPrefix) && !known[k] && !internalEnv[k] {
+		if strings.HasPrefix(k, EnvPrefix) && !known[k] && !internalEnv[k] {
 			unknown = append(unknown, k)
 		}
 	}
@@ -185,7 +203,7 @@ func checkUnknownEnv(env map[string]string, cfg Config) error {
 func knownEnvNames() []string {
 	var names []string
 	for _, s := range Settings() {
-		if strings.HasPrefix(s.Env, envPrefix) {
+		if strings.HasPrefix(s.Env, EnvPrefix) {
 			names = append(names, s.Env)
 		}
 	}

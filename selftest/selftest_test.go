@@ -1,4 +1,4 @@
-package runner
+package selftest
 
 import (
 	"context"
@@ -9,14 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
 func TestJudge(t *testing.T) {
-	s := Summary{Specs: []SpecResult{
-		{Name: "own", Rule: "HQ-PRIVATE-403", Outcome: OutcomeFailed, Failure: "x"},
-		{Name: "other", Rule: "HDR-ERROR-TEXT-PLAIN", Outcome: OutcomeFailed, Failure: "x"},
-		{Name: "unchecked", Rule: "HQ-PRIVATE-403", Outcome: OutcomeHarnessError, Failure: "harness error: x"},
-		{Name: "fine", Rule: "HQ-PRIVATE-403", Outcome: OutcomePassed},
+	s := report.Summary{Specs: []report.SpecResult{
+		{Name: "own", Rule: "HQ-PRIVATE-403", Outcome: report.OutcomeFailed, Failure: "x"},
+		{Name: "other", Rule: "HDR-ERROR-TEXT-PLAIN", Outcome: report.OutcomeFailed, Failure: "x"},
+		{Name: "unchecked", Rule: "HQ-PRIVATE-403", Outcome: report.OutcomeHarnessError, Failure: "harness error: x"},
+		{Name: "fine", Rule: "HQ-PRIVATE-403", Outcome: report.OutcomePassed},
 	}}
 	out := FaultOutcome{Rule: "HQ-PRIVATE-403", OtherRuleFailures: map[string][]string{}}
 	judge(&out, s)
@@ -35,8 +37,8 @@ func TestJudge(t *testing.T) {
 func fakeBinary(t *testing.T, failingRule string, exit int) string {
 	t.Helper()
 	dir := t.TempDir()
-	pass, _ := json.Marshal(Summary{Verdict: VerdictPass, Specs: []SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"}}})
-	fail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{{Name: "s", Rule: failingRule, Outcome: OutcomeFailed, State: "failed", Failure: "boom"}}})
+	pass, _ := json.Marshal(report.Summary{Verdict: report.VerdictPass, Specs: []report.SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: report.OutcomePassed, State: "passed"}}})
+	fail, _ := json.Marshal(report.Summary{Verdict: report.VerdictFail, Specs: []report.SpecResult{{Name: "s", Rule: failingRule, Outcome: report.OutcomeFailed, State: "failed", Failure: "boom"}}})
 	script := `#!/bin/sh
 dir=""; fault=""
 while [ $# -gt 0 ]; do
@@ -60,39 +62,39 @@ func TestSelfTestVerdicts(t *testing.T) {
 	cases := map[string]struct {
 		failingRule string
 		exit        int
-		want        int
+		want        string
 	}{
-		"fault kills its rule":              {"HDR-CV-INVALID-4XX", 1, ExitPass},
-		"fault kills only another rule":     {"HQ-TAKE-LIMITS", 1, ExitFail},
-		"fault kills nothing":               {"", 0, ExitFail},
-		"faulted run ends in harness error": {"HDR-CV-INVALID-4XX", 2, ExitHarness},
+		"fault kills its rule":              {"HDR-CV-INVALID-4XX", 1, report.VerdictPass},
+		"fault kills only another rule":     {"HQ-TAKE-LIMITS", 1, report.VerdictFail},
+		"fault kills nothing":               {"", 0, report.VerdictFail},
+		"faulted run ends in harness error": {"HDR-CV-INVALID-4XX", 2, report.VerdictHarness},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			var out strings.Builder
-			code := SelfTest(context.Background(), SelfTestConfig{
+			got, err := Run(context.Background(), Config{
 				MatrixConfig: MatrixConfig{Binary: fakeBinary(t, tc.failingRule, tc.exit), ReportDir: dir}, Faults: []string{fault},
 			}, &out)
-			if code != tc.want {
-				t.Fatalf("exit %d, want %d\n%s", code, tc.want, out.String())
+			if err != nil || got.Verdict() != tc.want {
+				t.Fatalf("verdict %q (error %v), want %q\n%s", got.Verdict(), err, tc.want, out.String())
 			}
 			wantLine := "selftest: 2 passed, 0 failed\n"
-			if tc.want != ExitPass {
+			if tc.want != report.VerdictPass {
 				wantLine = "selftest: 1 passed, 1 failed\n"
 			}
 			if !strings.HasSuffix(out.String(), wantLine) {
 				t.Errorf("output does not end with %q:\n%s", wantLine, out.String())
 			}
-			var rep SelfTestReport
-			raw, err := os.ReadFile(filepath.Join(dir, SelfTestFile))
+			var rep Report
+			raw, err := os.ReadFile(filepath.Join(dir, File))
 			if err != nil || json.Unmarshal(raw, &rep) != nil || rep.Total != 1 {
 				t.Fatalf("selftest.json: %v %s", err, raw)
 			}
 		})
 	}
-	if code := SelfTest(context.Background(), SelfTestConfig{MatrixConfig: MatrixConfig{Binary: "/bin/true"}, Faults: []string{"no-such-fault"}}, io.Discard); code != ExitHarness {
-		t.Errorf("unknown fault: exit %d", code)
+	if _, err := Run(context.Background(), Config{MatrixConfig: MatrixConfig{Binary: "/bin/true"}, Faults: []string{"no-such-fault"}}, io.Discard); err == nil || !strings.Contains(err.Error(), "no-such-fault") {
+		t.Errorf("unknown fault: error %v", err)
 	}
 }
 
@@ -102,11 +104,11 @@ func TestSelfTestVerdicts(t *testing.T) {
 func fakeToleranceBinary(t *testing.T, failingVariant, failingRule string) string {
 	t.Helper()
 	dir := t.TempDir()
-	pass, _ := json.Marshal(Summary{Verdict: VerdictPass, Specs: []SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"}}})
-	docFail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{{Name: "s", Rule: failingRule, Outcome: OutcomeFailed, State: "failed", Failure: "boom"}}})
-	strictFail, _ := json.Marshal(Summary{Verdict: VerdictFail, Specs: []SpecResult{
-		{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: OutcomePassed, State: "passed"},
-		{Name: "z", Rule: "HQ-TAKE-ZERO-EMPTY", Outcome: OutcomeFailed, State: "failed", Failure: "boom"},
+	pass, _ := json.Marshal(report.Summary{Verdict: report.VerdictPass, Specs: []report.SpecResult{{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: report.OutcomePassed, State: "passed"}}})
+	docFail, _ := json.Marshal(report.Summary{Verdict: report.VerdictFail, Specs: []report.SpecResult{{Name: "s", Rule: failingRule, Outcome: report.OutcomeFailed, State: "failed", Failure: "boom"}}})
+	strictFail, _ := json.Marshal(report.Summary{Verdict: report.VerdictFail, Specs: []report.SpecResult{
+		{Name: "s", Rule: "HQ-TAKE-LIMITS", Outcome: report.OutcomePassed, State: "passed"},
+		{Name: "z", Rule: "HQ-TAKE-ZERO-EMPTY", Outcome: report.OutcomeFailed, State: "failed", Failure: "boom"},
 	}})
 	script := `#!/bin/sh
 dir=""; variant=""; profile=""
@@ -133,21 +135,21 @@ func TestToleranceVerdicts(t *testing.T) {
 	variants := []string{"invite-answers-200", "take-zero-unlimited"}
 	cases := map[string]struct {
 		failingVariant string
-		want           int
+		want           string
 		line           string
 	}{
-		"documented passes everywhere":  {"", ExitPass, "tolerance: 2 passed, 0 failed\n"},
-		"documented fails on a variant": {"take-zero-unlimited", ExitFail, "tolerance: 1 passed, 1 failed\n"},
+		"documented passes everywhere":  {"", report.VerdictPass, "tolerance: 2 passed, 0 failed\n"},
+		"documented fails on a variant": {"take-zero-unlimited", report.VerdictFail, "tolerance: 1 passed, 1 failed\n"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			var out strings.Builder
-			code := Tolerance(context.Background(), ToleranceConfig{
+			got, err := Tolerance(context.Background(), ToleranceConfig{
 				MatrixConfig: MatrixConfig{Binary: fakeToleranceBinary(t, tc.failingVariant, "HQ-TAKE-LIMITS"), ReportDir: dir}, Variants: variants,
 			}, &out)
-			if code != tc.want || !strings.HasSuffix(out.String(), tc.line) {
-				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.want, out.String())
+			if err != nil || got.Verdict() != tc.want || !strings.HasSuffix(out.String(), tc.line) {
+				t.Fatalf("verdict %q (error %v), want %q; output:\n%s", got.Verdict(), err, tc.want, out.String())
 			}
 			raw, err := os.ReadFile(filepath.Join(dir, ToleranceFile))
 			if err != nil {
@@ -175,7 +177,7 @@ func TestToleranceVerdicts(t *testing.T) {
 		})
 	}
 	var out strings.Builder
-	if code := Tolerance(context.Background(), ToleranceConfig{MatrixConfig: MatrixConfig{Binary: "/bin/true", ReportDir: t.TempDir()}, Variants: []string{"no-such-variant"}}, &out); code != ExitHarness {
-		t.Errorf("an unknown variant: exit %d, want %d", code, ExitHarness)
+	if _, err := Tolerance(context.Background(), ToleranceConfig{MatrixConfig: MatrixConfig{Binary: "/bin/true", ReportDir: t.TempDir()}, Variants: []string{"no-such-variant"}}, &out); err == nil || !strings.Contains(err.Error(), "no-such-variant") {
+		t.Errorf("an unknown variant: error %v, want one naming it", err)
 	}
 }

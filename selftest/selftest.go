@@ -1,24 +1,21 @@
-package runner
+package selftest
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/emulator"
+	"github.com/mpsdconf/mpsdconf/report"
 )
 
-// SelfTestConfig configures a self-test: the suite against the clean emulator and against the
+// Config configures a self-test: the suite against the clean emulator and against the
 // emulator with each fault switched on.
-type SelfTestConfig struct {
+type Config struct {
 	// MatrixConfig says how the runs go; ReportDir receives selftest.json.
 	MatrixConfig
 	// Faults limits the self-test to these faults (default: every fault).
@@ -39,8 +36,8 @@ type FaultOutcome struct {
 	Error             string              `json:"error,omitempty"`
 }
 
-// SelfTestReport is reports/selftest.json.
-type SelfTestReport struct {
+// Report is reports/selftest.json.
+type Report struct {
 	HarnessVersion string         `json:"harnessVersion"`
 	Seed           int64          `json:"seed"`
 	Baseline       FaultOutcome   `json:"baseline"`
@@ -50,53 +47,55 @@ type SelfTestReport struct {
 	Passed         bool           `json:"passed"`
 }
 
-// SelfTestFile is the self-test report's name inside the report directory.
-const SelfTestFile = "selftest.json"
+// File is the self-test report's name inside the report directory.
+const File = "selftest.json"
 
-// SelfTest runs the suite against the clean emulator (it must pass) and against each fault
-// (each must fail at least one spec of its own rule), prints the kill matrix to w and writes
-// selftest.json. It returns ExitPass when both hold, ExitFail when not, ExitHarness when a
-// run could not be judged.
-func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
-	all := emulator.Faults()
+// Verdict is report.VerdictPass when the baseline was clean and every fault was killed,
+// report.VerdictHarness when not and some run could not be judged, else report.VerdictFail.
+func (rep Report) Verdict() string { return verdict(rep.Passed, rep.unjudged()) }
+
+// unjudged reports whether the baseline or some faulted run could not be judged.
+func (rep Report) unjudged() bool {
+	for _, f := range append([]FaultOutcome{rep.Baseline}, rep.Faults...) {
+		if f.Error != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs the suite against the clean emulator (it must pass) and against each fault (each
+// must fail at least one spec of its own rule), prints the kill matrix to w and writes
+// selftest.json. The report's Verdict says whether both hold. The error says why the
+// self-test could not run (an unknown fault) or its report could not be written.
+func Run(ctx context.Context, cfg Config, w io.Writer) (Report, error) {
 	rules := map[string]string{}
-	for _, f := range all {
+	var all []string
+	for _, f := range emulator.Faults() {
 		rules[f.Name] = f.Rule
+		all = append(all, f.Name)
 	}
-	names := cfg.Faults
-	if len(names) == 0 {
-		for _, f := range all {
-			names = append(names, f.Name)
-		}
-	}
-	for _, n := range names {
-		if _, ok := rules[n]; !ok {
-			fmt.Fprintf(w, "selftest: unknown fault %q\n", n)
-			return ExitHarness
-		}
+	names, unknown := choose(all, cfg.Faults)
+	if unknown != "" {
+		return Report{}, fmt.Errorf("unknown fault %q", unknown)
 	}
 	runsDir, err := cfg.prepare("selftest")
 	if err != nil {
-		fmt.Fprintf(w, "selftest: %v\n", err)
-		return ExitHarness
+		return Report{}, err
 	}
 
 	start := time.Now()
-	rep := SelfTestReport{HarnessVersion: Version(), Seed: cfg.Seed, Total: len(names)}
+	rep := Report{HarnessVersion: cfg.HarnessVersion, Seed: cfg.Seed, Total: len(names)}
 	rep.Baseline = runOne(ctx, cfg, runsDir, "", "")
 	rep.Faults = make([]FaultOutcome, len(names))
 	cfg.each(len(names), func(i int) { rep.Faults[i] = runOne(ctx, cfg, runsDir, names[i], rules[names[i]]) })
 
-	harnessErr := rep.Baseline.Error != ""
 	for _, f := range rep.Faults {
 		if f.Killed {
 			rep.Killed++
 		}
-		if f.Error != "" {
-			harnessErr = true
-		}
 	}
-	baselineClean := rep.Baseline.ExitCode == ExitPass && rep.Baseline.Error == ""
+	baselineClean := rep.Baseline.ExitCode == report.ExitPass && rep.Baseline.Error == ""
 	rep.Passed = baselineClean && rep.Killed == rep.Total
 	printKillMatrix(w, rep)
 	fmt.Fprintf(w, "selftest: %d of %d faults killed, baseline %s, %.1fs\n", rep.Killed, rep.Total,
@@ -108,26 +107,14 @@ func SelfTest(ctx context.Context, cfg SelfTestConfig, w io.Writer) int {
 	}
 	fmt.Fprintf(w, "selftest: %d passed, %d failed\n", passed, rep.Total+1-passed)
 
-	raw, err := json.MarshalIndent(rep, "", "  ")
-	if err == nil {
-		err = os.WriteFile(filepath.Join(cfg.ReportDir, SelfTestFile), append(raw, '\n'), 0o644)
+	if err := writeJSON(filepath.Join(cfg.ReportDir, File), rep); err != nil {
+		return rep, fmt.Errorf("writing %s: %w", File, err)
 	}
-	if err != nil {
-		fmt.Fprintf(w, "selftest: writing %s: %v\n", SelfTestFile, err)
-		return ExitHarness
-	}
-	switch {
-	case rep.Passed:
-		return ExitPass
-	case harnessErr:
-		return ExitHarness
-	default:
-		return ExitFail
-	}
+	return rep, nil
 }
 
 // runOne runs the suite once (with fault switched on, or clean when fault is "") and judges it.
-func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string) FaultOutcome {
+func runOne(ctx context.Context, cfg Config, runsDir, fault, rule string) FaultOutcome {
 	name := fault
 	var extra []string
 	if name == "" {
@@ -142,7 +129,7 @@ func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string
 		return out
 	}
 	judge(&out, res.Summary)
-	if out.ExitCode == ExitHarness {
+	if out.ExitCode == report.ExitHarness {
 		// A run that could not check the target proves nothing about the fault.
 		out.Killed = false
 		out.Error = "the run ended in a harness error: " + tail(res.Summary.SetupFailure, 2000)
@@ -150,45 +137,10 @@ func runOne(ctx context.Context, cfg SelfTestConfig, runsDir, fault, rule string
 	return out
 }
 
-// suiteRun is the result of one `mpsdconf run` subprocess.
-type suiteRun struct {
-	ExitCode int
-	// Error says why the run could not be judged (it did not start, or wrote no readable report).
-	Error   string
-	Summary Summary
-}
-
-// runSuite runs `binary run` against its embedded emulator with the report directory dir, the
-// spec order seed and extra arguments, and reads the report.json it wrote.
-func runSuite(ctx context.Context, binary, dir string, seed int64, extra ...string) suiteRun {
-	args := append([]string{"run", "--report-dir", dir, "--no-color", "--seed", fmt.Sprint(seed)}, extra...)
-	cmd := exec.CommandContext(ctx, binary, args...)
-	log, err := cmd.CombinedOutput()
-	var out suiteRun
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		out.ExitCode = exitErr.ExitCode()
-	default:
-		out.Error = fmt.Sprintf("could not run %s: %v", binary, err)
-		return out
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, JSONFile))
-	if err != nil {
-		out.Error = fmt.Sprintf("exit %d and no report: %v\n%s", out.ExitCode, err, tail(string(log), 2000))
-		return out
-	}
-	if err := json.Unmarshal(raw, &out.Summary); err != nil {
-		out.Error = fmt.Sprintf("unreadable report: %v", err)
-	}
-	return out
-}
-
 // judge fills the kill verdict from a run summary.
-func judge(out *FaultOutcome, s Summary) {
+func judge(out *FaultOutcome, s report.Summary) {
 	for _, sp := range s.Specs {
-		if sp.Outcome != OutcomeFailed { // a harness error proves nothing
+		if sp.Outcome != report.OutcomeFailed { // a harness error proves nothing
 			continue
 		}
 		if out.Rule != "" && sp.Rule == out.Rule {
@@ -200,7 +152,7 @@ func judge(out *FaultOutcome, s Summary) {
 	out.Killed = out.Rule != "" && len(out.OwnRuleFailures) > 0
 }
 
-func printKillMatrix(w io.Writer, rep SelfTestReport) {
+func printKillMatrix(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "%-40s %-28s %-8s %s\n", "FAULT", "RULE", "KILLED", "FAILED SPECS (own rule; other rules)")
 	for _, f := range rep.Faults {
 		verdict := "yes"
@@ -224,11 +176,4 @@ func printKillMatrix(w io.Writer, rep SelfTestReport) {
 	if n := len(rep.Baseline.OtherRuleFailures); n > 0 || rep.Baseline.Error != "" {
 		fmt.Fprintf(w, "baseline (no fault) failed specs of %d rules: exit %d %s\n", n, rep.Baseline.ExitCode, rep.Baseline.Error)
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
 }

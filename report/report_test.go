@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"encoding/json"
@@ -11,7 +11,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/mpsdconf/mpsdconf/suites"
+	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 func spec(text string, state types.SpecState, labels ...string) types.SpecReport {
@@ -29,9 +30,9 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 	fail := spec("b fails", types.SpecStateFailed, "rule:HQ-PRIVATE-403")
 	skip := spec("c skipped", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
 	unchecked := spec("g no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
-	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: connection reset"
+	unchecked.Failure.Message = outcome.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: connection reset"
 	blocked := spec("h blocked", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
-	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /x) answered 500, want 201 (or 200)"
+	blocked.Failure.Message = outcome.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /x) answered 500, want 201 (or 200)"
 	setup := types.SpecReport{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "no target"}}
 	cases := map[string]struct {
 		specs []types.SpecReport
@@ -81,9 +82,9 @@ func TestSummarizeVerdictsAndExitCodes(t *testing.T) {
 func TestWriteReports(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nested", "reports")
 	unchecked := spec("c no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
-	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
+	unchecked.Failure.Message = outcome.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
 	blocked := spec("d blocked", types.SpecStateFailed, "rule:HQ-NO-INCLUDE")
-	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200)"
+	blocked.Failure.Message = outcome.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200)"
 	report := types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SuiteSucceeded:   false,
@@ -94,7 +95,7 @@ func TestWriteReports(t *testing.T) {
 			blocked,
 		},
 	}
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Target, cfg.Proxy, cfg.EmulatorTokenKey = "https://mpsd.example", "http://u:proxy-secret-1@proxy:3128", "key-secret-2"
 	meta := Metadata{RunID: "r1", Target: cfg.Target, HarnessVersion: "v9.9.9", Commit: "abc123", Profile: "strict",
 		LabelFilter: "rule: containsAny HQ-TAKE-LIMITS", RandomSeed: 4242, Procs: 3, ContractVersion: 107,
@@ -146,11 +147,13 @@ func TestWriteReports(t *testing.T) {
 	}
 }
 
-func TestCombineFilters(t *testing.T) {
-	if got := combineFilters("a", "b"); got != "(a) && (b)" {
-		t.Errorf("got %q", got)
+func TestWriteReportsIntoAFileFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if combineFilters("", "b") != "b" || combineFilters("a", "") != "a" {
-		t.Error("empty side not dropped")
+	err := WriteReports(filepath.Join(file, "reports"), types.Report{}, Summary{})
+	if err == nil || !strings.Contains(err.Error(), "create report directory") {
+		t.Fatalf("WriteReports into a file: %v", err)
 	}
 }

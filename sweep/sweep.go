@@ -1,4 +1,7 @@
-package runner
+// Package sweep removes what a conformance run left on its target (the handles it created and
+// the session memberships it holds), from the run's cleanup journal and by discovery:
+// `mpsdconf sweep`.
+package sweep
 
 import (
 	"context"
@@ -7,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/mpsdconf/mpsdconf/fixtures"
@@ -16,8 +18,8 @@ import (
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
-// SweepResult counts what a sweep did.
-type SweepResult struct {
+// Result counts what a sweep did.
+type Result struct {
 	// HandlesDeleted counts handles the sweep deleted.
 	HandlesDeleted int
 	// MembershipsLeft counts memberships the sweep ended by leaving the session.
@@ -29,7 +31,7 @@ type SweepResult struct {
 }
 
 // String summarises the result in one line.
-func (r SweepResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf("%d handles deleted, %d memberships left, %d already gone, %d problems",
 		r.HandlesDeleted, r.MembershipsLeft, r.AlreadyGone, r.Problems)
 }
@@ -38,8 +40,8 @@ func (r SweepResult) String() string {
 // and hex, joined with '-').
 var runIDPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 
-// ErrSweepProblems is wrapped by the error Sweep returns when some actions failed.
-var ErrSweepProblems = errors.New("some resources could not be cleaned up")
+// ErrProblems is wrapped by the error Sweep returns when some actions failed.
+var ErrProblems = errors.New("some resources could not be cleaned up")
 
 // Sweep removes what the run runID left on the target: the handles it created and the
 // session memberships it holds. It works in two steps, printing one line per action to out:
@@ -53,7 +55,7 @@ var ErrSweepProblems = errors.New("some resources could not be cleaned up")
 //
 // A 2xx or 404 answer means done (a resource found already gone is counted as such); any
 // other answer or a transport error is reported and counted as a problem, and the sweep goes
-// on. Sweep returns an error wrapping ErrSweepProblems when there were problems, and an error
+// on. Sweep returns an error wrapping ErrProblems when there were problems, and an error
 // before any request when the arguments are invalid or the journal cannot be read. Sweep does
 // not write to the journal, so sweeping again is harmless: everything is then already gone.
 //
@@ -61,12 +63,12 @@ var ErrSweepProblems = errors.New("some resources could not be cleaned up")
 // if they are activity handles: the handles query cannot list invite, transfer or search
 // handles. Authorization values are never printed.
 func Sweep(ctx context.Context, client *mpsdclient.Client, ids *identity.Store, world fixtures.Environment,
-	runID string, journalPath string, out io.Writer) (SweepResult, error) {
+	runID string, journalPath string, out io.Writer) (Result, error) {
 	if !runIDPattern.MatchString(runID) {
-		return SweepResult{}, fmt.Errorf("sweep: run ID %q is invalid: it must be non-empty and use only a-z, 0-9 and -", runID)
+		return Result{}, fmt.Errorf("sweep: run ID %q is invalid: it must be non-empty and use only a-z, 0-9 and -", runID)
 	}
 	if client == nil || ids == nil {
-		return SweepResult{}, errors.New("sweep: a client and identities are required")
+		return Result{}, errors.New("sweep: a client and identities are required")
 	}
 	if out == nil {
 		out = io.Discard
@@ -75,7 +77,7 @@ func Sweep(ctx context.Context, client *mpsdclient.Client, ids *identity.Store, 
 	if journalPath != "" {
 		entries, err := journal.Read(journalPath)
 		if err != nil {
-			return SweepResult{}, fmt.Errorf("sweep: %w", err)
+			return Result{}, fmt.Errorf("sweep: %w", err)
 		}
 		pending = journal.Pending(entries, runID)
 	}
@@ -90,7 +92,7 @@ func Sweep(ctx context.Context, client *mpsdclient.Client, ids *identity.Store, 
 	sw.discover()
 	sw.printf("sweep of run %s: %s", runID, sw.res)
 	if sw.res.Problems > 0 {
-		return sw.res, fmt.Errorf("sweep of run %s: %w (%d problems)", runID, ErrSweepProblems, sw.res.Problems)
+		return sw.res, fmt.Errorf("sweep of run %s: %w (%d problems)", runID, ErrProblems, sw.res.Problems)
 	}
 	return sw.res, nil
 }
@@ -103,7 +105,7 @@ type sweeper struct {
 	world  fixtures.Environment
 	runID  string
 	out    io.Writer
-	res    SweepResult
+	res    Result
 
 	handlesDone map[string]bool // lower-cased handle ids already dealt with
 	leftDone    map[string]bool // identity + session key already dealt with
@@ -124,6 +126,7 @@ func (r sweepRef) key() string {
 	return strings.ToLower(r.SCID + "/" + r.Template + "/" + r.Name)
 }
 
+// String names the session as its template and name.
 func (r sweepRef) String() string { return r.Template + "/" + r.Name }
 
 // printf prints one line, with every secret redacted.
@@ -257,6 +260,18 @@ func (sw *sweeper) sessionMembers(who identity.Identity, ref sweepRef) (xuids ma
 	return xuids, false, true
 }
 
+// readMembers reads the session's members as who, or as a server principal if who may not
+// read it (see sessionMembers).
+func (sw *sweeper) readMembers(who identity.Identity, ref sweepRef) (xuids map[string]bool, gone, ok bool) {
+	xuids, gone, ok = sw.sessionMembers(who, ref)
+	if !ok {
+		if server, found := sw.server(); found {
+			return sw.sessionMembers(server, ref)
+		}
+	}
+	return xuids, gone, ok
+}
+
 // leaveIfMember ends who's membership of ref. The session is read first (as who, or as a
 // server principal if who may not read it) so a membership that is already gone is counted as
 // such; when it cannot be read, the leave is sent anyway and judged by its answer.
@@ -267,12 +282,7 @@ func (sw *sweeper) leaveIfMember(who identity.Identity, ref sweepRef, source str
 	}
 	sw.leftDone[key] = true
 	what := fmt.Sprintf("%s: leave session %s", source, ref)
-	members, gone, ok := sw.sessionMembers(who, ref)
-	if !ok {
-		if server, found := sw.server(); found {
-			members, gone, ok = sw.sessionMembers(server, ref)
-		}
-	}
+	members, gone, ok := sw.readMembers(who, ref)
 	if ok && (gone || (who.XUID != "" && !members[who.XUID])) {
 		sw.res.AlreadyGone++
 		sw.printf("%s as %s: already gone", what, who.Name)
@@ -306,141 +316,4 @@ func (sw *sweeper) users() []identity.Identity {
 		}
 	}
 	return out
-}
-
-// discovered is one activity handle of the run found by a query.
-type discovered struct {
-	id    string
-	owner string // owner XUID as the target reported it
-	ref   sweepRef
-	asker identity.Identity
-}
-
-// discover queries each user's activity handles, deletes those in the run's sessions and
-// leaves those sessions for every identity that is still a member.
-func (sw *sweeper) discover() {
-	if sw.world.SCID == "" {
-		sw.problem("discovery: the test world has no SCID")
-		return
-	}
-	marker := "-" + sw.runID + "-"
-	var found []discovered
-	seen := map[string]bool{}
-	for _, user := range sw.users() {
-		// The plain query lists handles of sessions that are not private (and of sessions that
-		// are gone); the second lists the private sessions the user is in, which a user may
-		// only query for their own XUID.
-		for _, params := range [][]string{nil, {"private", "true", "xuid", user.XUID, "inactive", "true", "reservations", "true"}} {
-			for _, d := range sw.queryActivities(user, params) {
-				if seen[strings.ToLower(d.id)] || !strings.Contains(strings.ToLower(d.ref.Name), marker) {
-					continue
-				}
-				seen[strings.ToLower(d.id)] = true
-				found = append(found, d)
-			}
-		}
-	}
-	sw.printf("discovery: %d activity handles of run %s found", len(found), sw.runID)
-	sessions := map[string]discovered{}
-	for _, d := range found {
-		who, ok := sw.ownerIdentity(d)
-		if ok {
-			sw.deleteHandle(who, d.id, "discovery")
-		} else {
-			sw.handlesDone[strings.ToLower(d.id)] = true
-			sw.problem("discovery: handle %s is owned by XUID %s, which is none of the identities (and there is no server principal)", d.id, d.owner)
-		}
-		if _, dup := sessions[d.ref.key()]; !dup {
-			sessions[d.ref.key()] = d
-		}
-	}
-	keys := make([]string, 0, len(sessions))
-	for k := range sessions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		sw.leaveSession(sessions[k])
-	}
-}
-
-// queryActivities posts an activity query for user's XUID as user; a failure is a problem.
-func (sw *sweeper) queryActivities(user identity.Identity, params []string) []discovered {
-	body, err := fixtures.BodyMap("query-activity-xuids", map[string]any{"SCID": sw.world.SCID, "XUIDS": []string{user.XUID}})
-	if err != nil {
-		sw.problem("discovery: %v", err)
-		return nil
-	}
-	opts := []mpsdclient.Option{mpsdclient.WithJSON(body)}
-	for i := 0; i+1 < len(params); i += 2 {
-		opts = append(opts, mpsdclient.WithQuery(params[i], params[i+1]))
-	}
-	what := "discovery: query activity handles of " + user.Name
-	if len(params) > 0 {
-		what += " (private sessions)"
-	}
-	ex := sw.send(user, what, http.MethodPost, "/handles/query", opts...)
-	if ex == nil {
-		return nil
-	}
-	if ex.Status != http.StatusOK {
-		sw.problem("%s: %s", what, unexpected(ex))
-		return nil
-	}
-	var resp struct {
-		Results []struct {
-			ID         string   `json:"id"`
-			OwnerXUID  string   `json:"ownerXuid"`
-			SessionRef sweepRef `json:"sessionRef"`
-		} `json:"results"`
-	}
-	if err := ex.DecodeJSON(&resp); err != nil {
-		sw.problem("%s: %v", what, err)
-		return nil
-	}
-	out := make([]discovered, 0, len(resp.Results))
-	for _, r := range resp.Results {
-		if r.ID == "" || strings.ContainsAny(r.ID, "/?#") || r.SessionRef.Name == "" {
-			continue
-		}
-		out = append(out, discovered{id: r.ID, owner: r.OwnerXUID, ref: r.SessionRef, asker: user})
-	}
-	return out
-}
-
-// ownerIdentity picks who deletes a discovered handle: the identity with the owner's XUID
-// (the asker when the target did not say), else a server principal.
-func (sw *sweeper) ownerIdentity(d discovered) (identity.Identity, bool) {
-	if d.owner == "" || d.owner == d.asker.XUID {
-		return d.asker, true
-	}
-	for _, u := range sw.users() {
-		if u.XUID == d.owner {
-			return u, true
-		}
-	}
-	return sw.server()
-}
-
-// leaveSession leaves a discovered session as every identity that is a member of it.
-func (sw *sweeper) leaveSession(d discovered) {
-	members, gone, ok := sw.sessionMembers(d.asker, d.ref)
-	if !ok {
-		if server, found := sw.server(); found {
-			members, gone, ok = sw.sessionMembers(server, d.ref)
-		}
-	}
-	switch {
-	case !ok:
-		sw.problem("discovery: session %s could not be read to find its members", d.ref)
-		return
-	case gone:
-		sw.printf("discovery: session %s: already gone", d.ref)
-		return
-	}
-	for _, u := range sw.users() {
-		if members[u.XUID] {
-			sw.leaveIfMember(u, d.ref, "discovery")
-		}
-	}
 }

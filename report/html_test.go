@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -16,8 +16,9 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/fixtures"
-	"github.com/mpsdconf/mpsdconf/suites"
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 const hostile = "<script>alert(1)</script>"
@@ -31,7 +32,7 @@ func htmlFixture(t *testing.T) (types.Report, Summary) {
 		"Authorization: XBL3.0 <redacted>\n--- response (0s)\n200 OK\n{\"note\": \"" + hostile + "\"}\n\nExpected 403, got 200"
 	failed.Failure.Location = types.CodeLocation{FileName: "/src/suites/handles_query.go", LineNumber: 217}
 	unchecked := spec("c no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
-	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
+	unchecked.Failure.Message = outcome.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF"
 	report := types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SpecReports: []types.SpecReport{
@@ -41,7 +42,7 @@ func htmlFixture(t *testing.T) (types.Report, Summary) {
 			spec("d skipped", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE"),
 		},
 	}
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Target, cfg.EmulatorTokenKey = "https://mpsd.example", "key-secret-2"
 	cfg.World.Identities = map[string]fixtures.Identity{"user1": {XUID: "2814600000000101", Authorization: "XBL3.0 x=1;auth-secret-3"}}
 	started := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -175,7 +176,7 @@ func TestRenderHTMLVerdicts(t *testing.T) {
 
 func TestRenderHTMLCleanupProblem(t *testing.T) {
 	_, s := htmlFixture(t)
-	s.Cleanup = CleanupReport{Pending: 3, Journal: "/r/journal-run-html-1.jsonl"}
+	s.Cleanup = Cleanup{Pending: 3, Journal: "/r/journal-run-html-1.jsonl"}
 	page, err := RenderHTML(s, BuildTrace(s, catalog.Default()))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
-package runner
+package config
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -22,8 +23,8 @@ func writeTemp(t *testing.T, name, content string) string {
 	return p
 }
 
-// load parses args as `mpsdconf run` flags and loads the configuration with env.
-func load(t *testing.T, args []string, env ...string) (Config, error) {
+// loadArgs parses args as `mpsdconf run` flags and loads the configuration with env.
+func loadArgs(t *testing.T, args []string, env ...string) (Config, error) {
 	t.Helper()
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -31,7 +32,7 @@ func load(t *testing.T, args []string, env ...string) (Config, error) {
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("parse %q: %v", args, err)
 	}
-	return LoadConfig(vals, env)
+	return Load(vals, env)
 }
 
 func TestConfigPrecedenceFlagsEnvFileDefaults(t *testing.T) {
@@ -46,7 +47,7 @@ rateLimit: 3.5
 retry: {maxRetries: 7, maxWait: 2m}
 tls: {caFile: /file/ca.pem}
 `)
-	cfg, err := load(t, []string{"--config", file, "--request-timeout", "9s", "--procs", "4"},
+	cfg, err := loadArgs(t, []string{"--config", file, "--request-timeout", "9s", "--procs", "4"},
 		"MPSDCONF_TIMEOUT=20m", "MPSDCONF_REQUEST_TIMEOUT=8s", "MPSDCONF_REPORT_DIR=env-reports", "HOME=/root")
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +74,7 @@ tls: {caFile: /file/ca.pem}
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	def, err := load(t, nil)
+	def, err := loadArgs(t, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +110,13 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 			if tc.file != "" {
 				args = append([]string{"--config", writeTemp(t, "c.yaml", tc.file)}, args...)
 			}
-			_, err := load(t, args, tc.env...)
+			_, err := loadArgs(t, args, tc.env...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one naming %q", err, tc.want)
+			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) {
+				t.Errorf("error %v is not a configuration error (*Error)", err)
 			}
 		})
 	}
@@ -135,15 +140,19 @@ func TestResolveRejectsBadValuesNamingTheSetting(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := resolve(tc.cfg)
+			_, err := Resolve(tc.cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one naming %q", err, tc.want)
 			}
+			var cfgErr *Error
+			if !errors.As(err, &cfgErr) {
+				t.Errorf("error %v is not a configuration error (*Error)", err)
+			}
 		})
 	}
-	r, err := resolve(Config{World: worldWithContract(105)})
-	if err != nil || r.world.ContractVersion != 105 || r.world.SCID == "" {
-		t.Fatalf("a contract version alone keeps the built-in world: %v %+v", err, r.world)
+	r, err := Resolve(Config{World: worldWithContract(105)})
+	if err != nil || r.TestWorld.ContractVersion != 105 || r.TestWorld.SCID == "" {
+		t.Fatalf("a contract version alone keeps the built-in world: %v %+v", err, r.TestWorld)
 	}
 }
 
@@ -152,14 +161,14 @@ func worldWithContract(v int) fixtures.Environment {
 }
 
 func TestEmulatorKeyFromEnvironmentIsIgnoredWithoutTarget(t *testing.T) {
-	cfg, err := load(t, nil, EnvTokenKey+"=secret-key-1234")
+	cfg, err := loadArgs(t, nil, EnvTokenKey+"=secret-key-1234")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.EmulatorTokenKey != "" {
 		t.Errorf("embedded run kept the environment's emulator key")
 	}
-	cfg, err = load(t, []string{"--target", "http://127.0.0.1:9"}, EnvTokenKey+"=secret-key-1234")
+	cfg, err = loadArgs(t, []string{"--target", "http://127.0.0.1:9"}, EnvTokenKey+"=secret-key-1234")
 	if err != nil || cfg.EmulatorTokenKey != "secret-key-1234" {
 		t.Errorf("run against a target lost the environment's emulator key: %v", err)
 	}
@@ -185,7 +194,7 @@ identityPools:
     server: {server: true, authorization: "XBL3.0 x=s2;pool-token-abc"}
 emulatorTokenKey: emulator-key-secret
 `)
-	cfg, err := load(t, []string{"--config", file})
+	cfg, err := loadArgs(t, []string{"--config", file})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,9 +236,31 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 func TestExampleConfigsLoad(t *testing.T) {
 	for _, name := range []string{"emulator.yaml", "real-mpsd.yaml", "alternate-world.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := LoadFile(filepath.Join("..", "examples", name), DefaultConfig()); err != nil {
+			if _, err := LoadFile(filepath.Join("..", "examples", name), Default()); err != nil {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestCombineFilters(t *testing.T) {
+	if got := CombineFilters("a", "b"); got != "(a) && (b)" {
+		t.Errorf("got %q", got)
+	}
+	if CombineFilters("", "b") != "b" || CombineFilters("a", "") != "a" {
+		t.Error("empty side not dropped")
+	}
+}
+
+func TestNewErrorKeepsOneKind(t *testing.T) {
+	if NewError(nil) != nil {
+		t.Error("NewError(nil) is not nil")
+	}
+	inner := Errorf("procs: %d is too many", 99)
+	if got := NewError(inner); got != inner {
+		t.Errorf("NewError wrapped a configuration error again: %#v", got)
+	}
+	if got := inner.Error(); got != "procs: 99 is too many" {
+		t.Errorf("message %q: the kind must not change the text", got)
 	}
 }

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/mpsdconf/mpsdconf/suites"
+	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 // junitSchema is the Jenkins xUnit plugin's junit-10.xsd (source and licence in its header).
@@ -45,7 +46,7 @@ func junitFixture() types.Report {
 	owned := spec("a passes", types.SpecStatePassed, "rule:HQ-TAKE-LIMITS", "owner:team-mpsd")
 	owned.ReportEntries = types.ReportEntries{{Name: "cleanup problem", Value: types.WrapEntryValue("DELETE /handles/1: 500")}}
 	unchecked := spec("c no answer", types.SpecStateFailed, "rule:HQ-TAKE-LIMITS")
-	unchecked.Failure.Message = suites.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF\nmore detail"
+	unchecked.Failure.Message = outcome.HarnessErrorPrefix + "GET /handles/x: no HTTP response from target: EOF\nmore detail"
 	skippedBySpec := spec("e not applicable", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
 	skippedBySpec.Failure.Message = "target has no second title"
 	notSelected := spec("d not selected", types.SpecStateSkipped, "rule:HQ-NO-INCLUDE")
@@ -53,7 +54,7 @@ func junitFixture() types.Report {
 	panicked := spec("f panics", types.SpecStatePanicked, "rule:HQ-PRIVATE-403")
 	panicked.Failure.ForwardedPanic = "runtime error: index out of range"
 	blocked := spec("j blocked", types.SpecStateFailed, "rule:HQ-NO-INCLUDE")
-	blocked.Failure.Message = suites.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200); this spec's own rule was not checked\n--- request\nPUT /s"
+	blocked.Failure.Message = outcome.BlockedPrefix + "[SP-CREATE-201]: setup step creating a session (PUT /s) answered 500, want 201 (or 200); this spec's own rule was not checked\n--- request\nPUT /s"
 	return types.Report{
 		SuiteDescription: "MPSD handles API conformance",
 		SuitePath:        "/src/suites",
@@ -71,7 +72,7 @@ func junitFixture() types.Report {
 func writeJUnitFixture(t *testing.T) (string, Summary) {
 	t.Helper()
 	report := junitFixture()
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Target = "https://mpsd.example"
 	meta := Metadata{RunID: "run-junit-1", Target: cfg.Target, HarnessVersion: "v9.9.9", Profile: "strict",
 		RandomSeed: 7, Procs: 1, ContractVersion: 107, Config: cfg.Redacted(), StartedAt: report.StartTime}

@@ -1,0 +1,153 @@
+// Package config is the configuration of a conformance run: the Config type; the one table of
+// settings (Settings) that names each field in the config file, on the command line and in the
+// environment; loading from those sources (Load); resolving defaults and validating every
+// setting (Resolve); and what a resolved configuration yields: each process's identities and
+// the HTTP client. Load, Resolve and those helpers report a bad configuration as an *Error.
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mpsdconf/mpsdconf/catalog"
+	"github.com/mpsdconf/mpsdconf/fixtures"
+)
+
+// Config is everything one run needs. It is filled from, in increasing precedence: the
+// defaults (Default), the YAML config file, environment variables and command-line flags
+// (see Settings for the name of each field in each source). Runs built in Go may fill it
+// directly; zero values of the run settings mean their defaults.
+type Config struct {
+	// Target is the base URL of the MPSD under test; empty starts the embedded emulator.
+	Target string `yaml:"target" json:"target"`
+	// EmulatorTokenKey, for a target that is an mpsdconf emulator, mints identities with the
+	// emulator's signing key instead of reading Authorization values. A secret.
+	EmulatorTokenKey string `yaml:"emulatorTokenKey" json:"-"`
+	// ReportDir is where reports are written.
+	ReportDir string `yaml:"reportDir" json:"reportDir"`
+	// Profile selects rules by evidence: "strict" (every rule) or "documented".
+	Profile string `yaml:"profile" json:"profile"`
+	// LabelFilter is a Ginkgo label filter, combined (AND) with the profile.
+	LabelFilter string `yaml:"labelFilter" json:"labelFilter"`
+	// RandomSeed orders the specs; 0 picks one from the clock (recorded in the reports).
+	RandomSeed int64 `yaml:"seed" json:"seed"`
+	// RandomizeAll shuffles every spec, not only top-level containers.
+	RandomizeAll bool `yaml:"randomizeAll" json:"randomizeAll"`
+	// Timeout bounds the whole run.
+	Timeout Duration `yaml:"timeout" json:"timeout"`
+	// RequestTimeout bounds each HTTP attempt.
+	RequestTimeout Duration `yaml:"requestTimeout" json:"requestTimeout"`
+	// Procs is the number of processes the specs are spread over.
+	Procs int `yaml:"procs" json:"procs"`
+	// TLS configures certificate checks and the client certificate.
+	TLS TLSConfig `yaml:"tls" json:"tls"`
+	// Proxy is the HTTP proxy URL; empty uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+	Proxy string `yaml:"proxy" json:"proxy"`
+	// Retry bounds how throttled requests (429, 503 with Retry-After) are retried.
+	Retry RetryConfig `yaml:"retry" json:"retry"`
+	// RateLimit caps requests per second sent to the target; 0 means no limit.
+	RateLimit float64 `yaml:"rateLimit" json:"rateLimit"`
+	// World describes the target's test world and identities; empty means the built-in one.
+	World fixtures.Environment `yaml:",inline" json:"world"`
+	// IdentityPools are extra identity sets for parallel runs against a target whose
+	// identities are configured: process k+2 uses pool k (process 1 uses World.Identities).
+	IdentityPools []map[string]fixtures.Identity `yaml:"identityPools" json:"identityPools,omitempty"`
+
+	// ConfigFile is the YAML file the configuration was read from (flags and environment only).
+	ConfigFile string `yaml:"-" json:"configFile,omitempty"`
+	// Faults are switched on in the embedded emulator (self-test only; flags only).
+	Faults []string `yaml:"-" json:"faults,omitempty"`
+	// Variants are behaviours the contract allows that the embedded emulator shows instead of
+	// its reference behaviour (emulator.Variants; flags only).
+	Variants []string `yaml:"-" json:"variants,omitempty"`
+	// DryRun builds and reports the spec tree without contacting any target.
+	DryRun bool `yaml:"-" json:"-"`
+	// Verbose prints every spec as it runs.
+	Verbose bool `yaml:"-" json:"-"`
+	// NoColor disables coloured console output.
+	NoColor bool `yaml:"-" json:"-"`
+}
+
+// TLSConfig holds the TLS options of the connection to the target.
+type TLSConfig struct {
+	// CAFile is a PEM bundle trusted in addition to the system roots.
+	CAFile string `yaml:"caFile" json:"caFile,omitempty"`
+	// InsecureSkipVerify turns certificate verification off (test targets only).
+	InsecureSkipVerify bool `yaml:"insecureSkipVerify" json:"insecureSkipVerify"`
+	// ClientCert and ClientKey are PEM files of a client certificate, given together.
+	ClientCert string `yaml:"clientCert" json:"clientCert,omitempty"`
+	ClientKey  string `yaml:"clientKey" json:"clientKey,omitempty"`
+}
+
+// RetryConfig bounds the retries of throttled requests.
+type RetryConfig struct {
+	// MaxRetries is the most retries of one request; 0 turns retrying off.
+	MaxRetries int `yaml:"maxRetries" json:"maxRetries"`
+	// MaxWait is the most time one request may spend waiting for Retry-After.
+	MaxWait Duration `yaml:"maxWait" json:"maxWait"`
+}
+
+// Duration is a time.Duration written as "30s" or "5m" in YAML and JSON.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = v
+	return nil
+}
+
+// parseDuration reads a positive Go duration ("30s", "5m"), the one form every source takes.
+func parseDuration(s string) (Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration like 30s or 5m", s)
+	}
+	return Duration(v), nil
+}
+
+// UnmarshalText parses a Go duration string (JSON).
+func (d *Duration) UnmarshalText(b []byte) error {
+	// JSON is the harness's own report output, where an unset duration is "0s".
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 30s or 5m", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText renders the duration as a string ("30s").
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Defaults of the run settings.
+const (
+	DefaultReportDir      = "reports"
+	DefaultTimeout        = 30 * time.Minute
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 4
+	DefaultMaxRetryWait   = 60 * time.Second
+)
+
+// MaxProcs is the most processes one run may use (one identity set each).
+const MaxProcs = fixtures.MaxWorkers
+
+// Default returns the defaults: embedded emulator, built-in world, strict profile.
+func Default() Config {
+	return Config{
+		ReportDir:      DefaultReportDir,
+		Profile:        string(catalog.ProfileStrict),
+		Timeout:        Duration(DefaultTimeout),
+		RequestTimeout: Duration(DefaultRequestTimeout),
+		Procs:          1,
+		Retry:          RetryConfig{MaxRetries: DefaultMaxRetries, MaxWait: Duration(DefaultMaxRetryWait)},
+	}
+}

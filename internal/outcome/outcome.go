@@ -1,0 +1,18 @@
+// Package outcome holds the markers by which a spec tells the reports how to class its
+// result: the suites write them into failure messages and report entries, and the report
+// package reads them. It is a leaf, so that the reports need not import the spec tree.
+package outcome
+
+// HarnessErrorPrefix starts the failure message of a spec that could not check its rule: the
+// target gave no usable answer (no response, timeout, throttled beyond the retry budget, a
+// body too large to read). Reports class such specs as harness errors, not failures.
+const HarnessErrorPrefix = "harness error: "
+
+// BlockedPrefix starts the failure message of a spec whose setup step failed: the target broke
+// the rule that the setup request relies on (named in brackets right after the prefix), so the
+// spec's own rule could not be checked. Reports class such specs as blocked, not failed: the
+// failure is counted once, at the rule the setup broke, whose own specs report it.
+const BlockedPrefix = "blocked by "
+
+// RetriesEntry names the report entry that counts a spec's retried (throttled) requests.
+const RetriesEntry = "retries"

@@ -1,0 +1,94 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Markdown renders the human-readable report.
+func Markdown(s Summary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# MPSD handles conformance: %s\n\n", strings.ToUpper(s.Verdict))
+	fmt.Fprintf(&b, "%s.\n\n", s.Totals.Line())
+	markdownRunTable(&b, s)
+	if s.SetupFailure != "" {
+		fmt.Fprintf(&b, "\n## Harness error\n\n```\n%s\n```\n", strings.TrimSpace(s.SetupFailure))
+	}
+	markdownProblems(&b, s.Specs)
+	markdownByEndpoint(&b, s.Specs)
+	return b.String()
+}
+
+// markdownRunTable writes the run's metadata, cleanup and configuration.
+func markdownRunTable(b *strings.Builder, s Summary) {
+	m := s.Metadata
+	fmt.Fprintf(b, "| run | value |\n|---|---|\n")
+	fmt.Fprintf(b, "| run ID | %s |\n| harness | %s |\n| target | %s |\n", m.RunID, m.HarnessVersion, m.Target)
+	fmt.Fprintf(b, "| contract version | %d |\n| profile | %s |\n| label filter | `%s` |\n", m.ContractVersion, m.Profile, m.LabelFilter)
+	fmt.Fprintf(b, "| random seed | %d |\n| started | %s |\n| duration | %.1fs |\n", m.RandomSeed, m.StartedAt.Format(time.RFC3339), m.DurationSeconds)
+	if len(m.Faults) > 0 {
+		fmt.Fprintf(b, "| emulator faults | %s |\n", strings.Join(m.Faults, ", "))
+	}
+	if len(m.Variants) > 0 {
+		fmt.Fprintf(b, "| emulator variants | %s |\n", strings.Join(m.Variants, ", "))
+	}
+	fmt.Fprintf(b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
+	fmt.Fprintf(b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
+		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
+	if msg := s.Cleanup.Problem(m.Target, m.RunID); msg != "" {
+		fmt.Fprintf(b, "| cleanup | %s |\n", EscapeCell(msg))
+	} else {
+		fmt.Fprintf(b, "| cleanup | everything the run created was removed |\n")
+	}
+	if cfg, err := marshalReadable(m.Config); err == nil {
+		fmt.Fprintf(b, "\n<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n", cfg)
+	}
+}
+
+// markdownProblems lists the failed and harness-error specs with their failures, then the
+// blocked specs.
+func markdownProblems(b *strings.Builder, specs []SpecResult) {
+	var failed, blocked []SpecResult
+	for _, sp := range specs {
+		switch sp.Outcome {
+		case OutcomeFailed, OutcomeHarnessError:
+			failed = append(failed, sp)
+		case OutcomeBlocked:
+			blocked = append(blocked, sp)
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(b, "\n## Failed specs and harness errors\n")
+		for _, sp := range failed {
+			fmt.Fprintf(b, "\n### %s: %s\n\nRule `%s` (%s), %s\n\n```\n%s\n```\n", sp.Outcome, sp.Name, sp.Rule, sp.Evidence, sp.Location, strings.TrimSpace(sp.Failure))
+		}
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintf(b, "\n## Blocked specs\n\nA setup step of each spec below got an answer that breaks another rule, so the spec's own rule was not checked. The break is counted once, as a failure of that rule's own specs.\n\n| spec | rule | blocked by | cause |\n|---|---|---|---|\n")
+		for _, sp := range blocked {
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", EscapeCell(sp.Name), sp.Rule, sp.BlockedBy, EscapeCell(sp.Cause))
+		}
+	}
+}
+
+// markdownByEndpoint lists every spec in a table per endpoint.
+func markdownByEndpoint(b *strings.Builder, specs []SpecResult) {
+	fmt.Fprintf(b, "\n## Specs by endpoint\n")
+	byEndpoint := map[string][]SpecResult{}
+	for _, sp := range specs {
+		byEndpoint[sp.Endpoint] = append(byEndpoint[sp.Endpoint], sp)
+	}
+	endpoints := make([]string, 0, len(byEndpoint))
+	for e := range byEndpoint {
+		endpoints = append(endpoints, e)
+	}
+	sort.Strings(endpoints)
+	for _, e := range endpoints {
+		fmt.Fprintf(b, "\n### %s\n\n| rule | evidence | spec | outcome | cause |\n|---|---|---|---|---|\n", e)
+		for _, sp := range byEndpoint[e] {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", sp.Rule, sp.Evidence, EscapeCell(sp.Name), sp.Outcome, EscapeCell(sp.Cause))
+		}
+	}
+}

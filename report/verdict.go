@@ -1,0 +1,55 @@
+package report
+
+// Verdicts of a run.
+const (
+	// VerdictPass: every selected spec passed.
+	VerdictPass = "pass"
+	// VerdictFail: the target broke at least one rule.
+	VerdictFail = "fail"
+	// VerdictHarness: some rule could not be checked and none was broken.
+	VerdictHarness = "harness-error"
+)
+
+// Exit codes of the mpsdconf commands that judge a target: the code each verdict means.
+const (
+	// ExitPass means every selected spec passed.
+	ExitPass = 0
+	// ExitFail means the target broke at least one rule.
+	ExitFail = 1
+	// ExitHarness means the run could not check the target: bad configuration, unreachable
+	// target, or a harness error. It is never used when a conformance failure was found.
+	ExitHarness = 2
+)
+
+// verdict judges a run from its totals and the failures of its suite setup, which it returns
+// with the reason when no spec ran.
+func verdict(t Totals, setupFailure string) (string, string) {
+	switch {
+	case t.Failed > 0 || t.Blocked > 0: // a blocked spec's setup broke a rule
+		return VerdictFail, setupFailure
+	case t.HarnessErrors > 0:
+		return VerdictHarness, setupFailure
+	case setupFailure != "":
+		return VerdictHarness, setupFailure
+	case t.Passed == 0:
+		return VerdictHarness, "no spec ran: the profile and label filter selected nothing, or the run was interrupted"
+	default:
+		return VerdictPass, setupFailure
+	}
+}
+
+// ExitCode returns the exit code a verdict means: ExitPass, ExitFail, or ExitHarness for a
+// harness error (and anything else).
+func ExitCode(verdict string) int {
+	switch verdict {
+	case VerdictPass:
+		return ExitPass
+	case VerdictFail:
+		return ExitFail
+	default:
+		return ExitHarness
+	}
+}
+
+// ExitCode maps the summary's verdict to the process exit code (see the package function).
+func (s Summary) ExitCode() int { return ExitCode(s.Verdict) }

@@ -1,0 +1,184 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/report"
+)
+
+// The worker protocol of a multi-process run: the parent starts its own executable as
+// `run --no-color` with the worker's instructions (workerSpec, YAML) in config.EnvWorker and a
+// progress pipe as file descriptor 3. The worker runs the specs of its rules, writes one line
+// per finished spec (its outcome class) to the pipe, leaves its Ginkgo report and request
+// counts in ResultFile, and exits with the code of its verdict (report.ExitPass or
+// report.ExitFail); any other exit means it did not finish.
+
+// workerSpec is what a worker process of a multi-process run is told to do. Secrets
+// (identities' Authorization values, the emulator key) travel in the child's environment,
+// never on its command line or in a file.
+type workerSpec struct {
+	// Index is the worker's number, from 0.
+	Index int `yaml:"index"`
+	// RunID is the run's ID, shared by every worker.
+	RunID string `yaml:"runId"`
+	// Config is the run's configuration for this worker: the target (the parent's embedded
+	// emulator, if any), the worker's own identities, Procs 1.
+	Config config.Config `yaml:"config"`
+	// Rules are the catalog rules whose specs this worker runs.
+	Rules []string `yaml:"rules"`
+	// ResultFile receives the worker's Ginkgo report and request counts (JSON).
+	ResultFile string `yaml:"resultFile"`
+	// ProgressFD is the file descriptor of the progress pipe.
+	ProgressFD int `yaml:"progressFD"`
+	// JournalFile is the run's cleanup journal, shared by every worker.
+	JournalFile string `yaml:"journalFile"`
+}
+
+// workerResult is what a worker leaves for the parent.
+type workerResult struct {
+	Report   types.Report        `json:"report"`
+	Requests report.RequestStats `json:"requests"`
+}
+
+// IsWorker reports whether this process is a worker of a multi-process run.
+func IsWorker() bool { return os.Getenv(config.EnvWorker) != "" }
+
+// RunWorker runs one worker's share of a multi-process run, as told by the parent through the
+// environment. Its summary holds only the worker's metadata and whether the worker's own specs
+// passed (report.VerdictPass or report.VerdictFail): the parent reads the full result from the
+// file it named. The error says why the worker could not run its share.
+func RunWorker(ctx context.Context, stderr io.Writer) (report.Summary, error) {
+	var w workerSpec
+	if err := yaml.Unmarshal([]byte(os.Getenv(config.EnvWorker)), &w); err != nil {
+		return report.Summary{}, fmt.Errorf("worker: bad %s: %w", config.EnvWorker, err)
+	}
+	r, err := config.Resolve(w.Config)
+	if err != nil {
+		return report.Summary{}, fmt.Errorf("worker %d: %w", w.Index+1, err)
+	}
+	r.SpecFilter = config.CombineFilters(r.SpecFilter, "rule: containsAny {"+strings.Join(w.Rules, ", ")+"}")
+	return runSpecs(ctx, runConfig{Resolved: r, worker: &w}, stderr)
+}
+
+// selectWorkerWorld gives a worker of the ginkgo CLI (`ginkgo --procs`) its own identity set,
+// as runParallel does for its workers: MPSD keeps per-user state (one activity per user, SCID
+// and title), so workers must not act as the same users.
+func selectWorkerWorld(r *config.Resolved, sc types.SuiteConfig) error {
+	if sc.ParallelTotal <= 1 {
+		return nil
+	}
+	worlds, err := r.ProcessWorlds(sc.ParallelTotal)
+	if err != nil {
+		return err
+	}
+	r.TestWorld = worlds[sc.ParallelProcess-1]
+	return nil
+}
+
+// workerOutcome is what the parent learns from one worker.
+type workerOutcome struct {
+	index    int
+	exitCode int
+	report   *types.Report
+	requests report.RequestStats
+	problem  string
+}
+
+// startWorker runs one worker process to its end, forwarding its progress lines.
+func startWorker(ctx context.Context, exe string, w workerSpec, logPath string, prog *progress) workerOutcome {
+	out := workerOutcome{index: w.Index, exitCode: -1}
+	spec, err := yaml.Marshal(w)
+	if err != nil {
+		out.problem = fmt.Sprintf("worker %d: encode instructions: %v", w.Index+1, err)
+		return out
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		out.problem = fmt.Sprintf("worker %d: %v", w.Index+1, err)
+		return out
+	}
+	defer logFile.Close()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		out.problem = fmt.Sprintf("worker %d: progress pipe: %v", w.Index+1, err)
+		return out
+	}
+	cmd := exec.CommandContext(ctx, exe, "run", "--no-color")
+	cmd.Env = append(workerEnviron(), config.EnvWorker+"="+string(spec))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.ExtraFiles = []*os.File{pw}
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		out.problem = fmt.Sprintf("worker %d: start %s: %v", w.Index+1, exe, err)
+		return out
+	}
+	pw.Close()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		prog.count(strings.TrimSpace(sc.Text()))
+	}
+	pr.Close()
+	err = cmd.Wait()
+	out.exitCode = cmd.ProcessState.ExitCode()
+	return readWorkerResult(ctx, w, logPath, err, out)
+}
+
+// readWorkerResult completes out from the result file of a worker that ended (waitErr is what
+// waiting for it returned): the worker finished when it left a readable result and exited with
+// the code of a verdict, else out says why not, with the end of its output.
+func readWorkerResult(ctx context.Context, w workerSpec, logPath string, waitErr error, out workerOutcome) workerOutcome {
+	raw, readErr := os.ReadFile(w.ResultFile)
+	var res workerResult
+	if readErr == nil {
+		readErr = json.Unmarshal(raw, &res)
+	}
+	if readErr != nil || (out.exitCode != report.ExitPass && out.exitCode != report.ExitFail) {
+		cause := fmt.Sprintf("exit code %d", out.exitCode)
+		if waitErr != nil && ctx.Err() != nil {
+			cause = "stopped: " + ctx.Err().Error()
+		}
+		out.problem = fmt.Sprintf("worker %d (rules %s) ended without a result (%s); its output ends with:\n%s",
+			w.Index+1, strings.Join(w.Rules, ", "), cause, tailFile(logPath, 2000))
+		return out
+	}
+	out.report, out.requests = &res.Report, res.Requests
+	return out
+}
+
+// workerEnviron is this process's environment without the harness's own settings, which the
+// worker receives resolved through config.EnvWorker instead.
+func workerEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, config.EnvPrefix) && !strings.HasPrefix(kv, config.EnvTokenKey+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// writeWorkerResult leaves the worker's report and request counts for the parent.
+func writeWorkerResult(w *workerSpec, rep types.Report, requests report.RequestStats) error {
+	raw, err := json.Marshal(workerResult{Report: rep, Requests: requests})
+	if err != nil {
+		return fmt.Errorf("encode result: %w", err)
+	}
+	if err := os.WriteFile(w.ResultFile, raw, 0o600); err != nil {
+		return fmt.Errorf("write result: %w", err)
+	}
+	return nil
+}

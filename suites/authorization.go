@@ -8,12 +8,11 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
 	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
 
-	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
 // Authorization rules, checked on every endpoint. Each entry prepares, as user1, a request that
-// would succeed (see hdrPrepare in headers.go) and sends it with a missing, malformed or
+// would succeed (see Scenario.prepare in endpoints.go) and sends it with a missing, malformed or
 // tampered Authorization header. The real Authorization values are secrets: a tampered value
 // is built inside the spec and only ever reaches the client, which redacts the header in every
 // rendered exchange; it is never printed, nor passed as a table parameter.
@@ -29,7 +28,7 @@ const (
 
 func authMissingEntries() []TableEntry {
 	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
+	for _, ep := range endpoints {
 		entries = append(entries, RuleEntry("AUTH-MISSING-401",
 			fmt.Sprintf("%s without an Authorization header is answered 401", ep.label), ep.key))
 	}
@@ -38,7 +37,7 @@ func authMissingEntries() []TableEntry {
 
 func authMalformedEntries() []TableEntry {
 	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
+	for _, ep := range endpoints {
 		for _, v := range authMalformedValues {
 			entries = append(entries, RuleEntry("AUTH-MALFORMED-401",
 				fmt.Sprintf("%s with the malformed Authorization value %q is answered 401", ep.label, v), ep.key, v))
@@ -49,7 +48,7 @@ func authMalformedEntries() []TableEntry {
 
 func authForgedEntries() []TableEntry {
 	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
+	for _, ep := range endpoints {
 		entries = append(entries,
 			RuleEntry("AUTH-FORGED-401",
 				fmt.Sprintf("%s with user1's token altered by one character in the middle is answered 401", ep.label), ep.key, authTamperMiddle),
@@ -63,7 +62,8 @@ func authForgedEntries() []TableEntry {
 // authTampered returns user1's Authorization value with its token part (after ';') altered.
 // The result is a secret in all but one character: never print it.
 func authTampered(s *Scenario, how string) string {
-	value := s.Who(fixtures.User1).Authorization()
+	GinkgoHelper()
+	value := s.Who(User1).Authorization()
 	prefix, token, ok := strings.Cut(value, ";")
 	// The message names the expected shape only, never the value.
 	Expect(ok && token != "").To(BeTrue(), "precondition: user1's Authorization value is not of the form 'XBL3.0 x=<userhash>;<token>'")
@@ -89,8 +89,8 @@ var _ = Describe("[authorization]", func() {
 	DescribeTable("A request without an Authorization header is answered 401",
 		func(ctx SpecContext, key string) {
 			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, Anonymous)
+			req := s.prepare(key)
+			ex := s.send(req, Anonymous)
 			ExpectStatus(ex, http.StatusUnauthorized)
 		},
 		authMissingEntries(),
@@ -99,8 +99,8 @@ var _ = Describe("[authorization]", func() {
 	DescribeTable("A request with a malformed Authorization header is answered 401",
 		func(ctx SpecContext, key, value string) {
 			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, Anonymous, mpsdclient.WithAuthorization(value))
+			req := s.prepare(key)
+			ex := s.send(req, Anonymous, mpsdclient.WithAuthorization(value))
 			ExpectStatus(ex, http.StatusUnauthorized)
 		},
 		authMalformedEntries(),
@@ -109,8 +109,8 @@ var _ = Describe("[authorization]", func() {
 	DescribeTable("A request with a tampered Authorization token is answered 401",
 		func(ctx SpecContext, key, how string) {
 			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, Anonymous, mpsdclient.WithAuthorization(authTampered(s, how)))
+			req := s.prepare(key)
+			ex := s.send(req, Anonymous, mpsdclient.WithAuthorization(authTampered(s, how)))
 			ExpectStatus(ex, http.StatusUnauthorized)
 		},
 		authForgedEntries(),

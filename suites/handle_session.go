@@ -17,9 +17,8 @@ var _ = Describe("[handle-session-get]", func() {
 	Spec("HSG-200", "GET /handles/{id}/session of an activity handle whose session exists is answered 200 with that session", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		marker := s.NewSessionName()
-		ref := s.CreateSession(User1, s.World().Templates.Primary, customProps("hsgMarker", marker))
-		h := s.CreateActivity(User1, ref)
-		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		_, h := s.CreateSessionActivity(User1, customProps("hsgMarker", marker))
+		ex := s.GetHandleSession(User1, h.ID)
 		ExpectStatus(ex, http.StatusOK)
 		ExpectJSON(ex, "session")
 		doc := ExpectObject(ex)
@@ -30,11 +29,10 @@ var _ = Describe("[handle-session-get]", func() {
 
 	Spec("HSG-CONTENT-LOCATION", "GET /handles/{id}/session carries a Content-Location naming the session path of the handle's sessionRef", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
+		_, h := s.CreateSessionActivity(User1, nil)
 		handleRef, ok := h.Doc["sessionRef"].(map[string]any)
 		Expect(ok).To(BeTrue(), "setup: POST /handles returned no sessionRef object")
-		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ex := s.GetHandleSession(User1, h.ID)
 		ExpectStatus(ex, http.StatusOK)
 		ExpectJSON(ex, "session")
 		hsExpectSessionLocation(ex, handleRef)
@@ -42,12 +40,11 @@ var _ = Describe("[handle-session-get]", func() {
 
 	Spec("HSG-ETAG", "GET /handles/{id}/session carries the same ETag as a GET of the session by its path", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
-		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hsgRound", 2)))
+		ref, h := s.CreateSessionActivity(User1, nil)
+		update := s.PutSession(User1, ref, mpsdclient.WithJSON(customProps("hsgRound", 2)))
 		blockSetup(update.Status == http.StatusOK, "SP-UPDATE-200", "updating the session", "200", update)
 
-		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ex := s.GetHandleSession(User1, h.ID)
 		ExpectStatus(ex, http.StatusOK)
 		ExpectJSON(ex, "session")
 		tag := ExpectHeader(ex, "ETag")
@@ -60,17 +57,16 @@ var _ = Describe("[handle-session-get]", func() {
 
 	Spec("HSG-UNKNOWN-404", "GET /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(User1, http.MethodGet, "/handles/"+RandomGUID()+"/session")
+		ex := s.GetHandleSession(User1, RandomGUID())
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
 	Spec("HSG-UNKNOWN-404", "GET /handles/{id}/session of a handle that was deleted is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
-		del := s.Do(User1, http.MethodDelete, "/handles/"+h.ID)
+		_, h := s.CreateSessionActivity(User1, nil)
+		del := s.DeleteHandle(User1, h.ID)
 		blockSetup(is2xx(del.Status), "HD-2XX", "deleting the handle", "a 2xx status", del)
-		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ex := s.GetHandleSession(User1, h.ID)
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
@@ -78,7 +74,7 @@ var _ = Describe("[handle-session-get]", func() {
 		s := NewScenario(ctx)
 		ref := s.NewRef(s.World().Templates.Primary)
 		h := hsInviteToMissingSession(s, ref)
-		ex := s.Do(User1, http.MethodGet, hsPath(h))
+		ex := s.GetHandleSession(User1, h.ID)
 		ExpectStatus(ex, http.StatusNoContent)
 		Expect(ex.Body).To(BeEmpty(), "204 must not carry a body\n%s", ex)
 	})
@@ -88,10 +84,9 @@ var _ = Describe("[handle-session-get]", func() {
 var _ = Describe("[handle-session-put]", func() {
 	Spec("HSP-UPDATE-200", "PUT /handles/{id}/session of custom properties by a member through their activity handle is answered 200 with the updated session, ETag and Content-Location", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
+		ref, h := s.CreateSessionActivity(User1, nil)
 		marker := s.NewSessionName()
-		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithJSON(customProps("hspMarker", marker)))
+		ex := s.PutHandleSession(User1, h.ID, mpsdclient.WithJSON(customProps("hspMarker", marker)))
 		ExpectStatus(ex, http.StatusOK)
 		ExpectJSON(ex, "session")
 		ExpectHeader(ex, "ETag")
@@ -111,7 +106,7 @@ var _ = Describe("[handle-session-put]", func() {
 		ref := s.NewRef(s.World().Templates.Primary)
 		h := hsInviteToMissingSession(s, ref)
 		s.deferLeave(User2, ref)
-		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ex := s.PutHandleSession(User2, h.ID, mpsdclient.WithJSON(s.JoinBody(User2, nil)))
 		ExpectStatus(ex, http.StatusCreated)
 		ExpectJSON(ex, "session")
 		ExpectHeader(ex, "ETag")
@@ -122,16 +117,15 @@ var _ = Describe("[handle-session-put]", func() {
 
 	Spec("HSP-IF-MATCH-412", "PUT /handles/{id}/session with an If-Match ETag that is no longer current is answered 412 with the current session and its ETag", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
+		ref, h := s.CreateSessionActivity(User1, nil)
 		before := s.GetSession(User1, ref)
 		blockSetup(before.Status == http.StatusOK && before.Header.Get("ETag") != "", "SG-200", "reading the session", "200 with an ETag", before)
 		stale := before.Header.Get("ETag")
-		update := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("hspStep", 1)))
+		update := s.PutSession(User1, ref, mpsdclient.WithJSON(customProps("hspStep", 1)))
 		current := update.Header.Get("ETag")
 		blockSetup(update.Status == http.StatusOK && current != "" && current != stale, "SP-UPDATE-200", "updating the session", "200 with a new ETag", update)
 
-		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("hspStep", 2)))
+		ex := s.PutHandleSession(User1, h.ID, mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("hspStep", 2)))
 		ExpectStatus(ex, http.StatusPreconditionFailed)
 		ExpectJSON(ex, "session")
 		Expect(ExpectHeader(ex, "ETag")).To(Equal(current), "412 does not carry the current ETag\n%s", ex)
@@ -142,9 +136,8 @@ var _ = Describe("[handle-session-put]", func() {
 
 	Spec("HSP-IF-NONE-MATCH-412", "PUT /handles/{id}/session with If-None-Match * for an existing session is answered 412", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
-		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithHeader("If-None-Match", "*"), mpsdclient.WithJSON(customProps("hspNoneMatch", true)))
+		ref, h := s.CreateSessionActivity(User1, nil)
+		ex := s.PutHandleSession(User1, h.ID, mpsdclient.WithHeader("If-None-Match", "*"), mpsdclient.WithJSON(customProps("hspNoneMatch", true)))
 		ExpectStatus(ex, http.StatusPreconditionFailed)
 		byPath := s.GetSession(User1, ref)
 		ExpectStatus(byPath, http.StatusOK)
@@ -155,15 +148,14 @@ var _ = Describe("[handle-session-put]", func() {
 
 	Spec("HSP-EMPTY-204", "PUT /handles/{id}/session by which the session's only member leaves is answered 204", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(User1, ref)
-		ex := s.Do(User1, http.MethodPut, hsPath(h), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+		_, h := s.CreateSessionActivity(User1, nil)
+		ex := s.PutHandleSession(User1, h.ID, mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
 		ExpectStatus(ex, http.StatusNoContent)
 	})
 
 	Spec("HSP-UNKNOWN-404", "PUT /handles/{id}/session with a random GUID that names no handle is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(User1, http.MethodPut, "/handles/"+RandomGUID()+"/session", mpsdclient.WithJSON(customProps("hspUnknown", true)))
+		ex := s.PutHandleSession(User1, RandomGUID(), mpsdclient.WithJSON(customProps("hspUnknown", true)))
 		ExpectStatus(ex, http.StatusNotFound)
 	})
 
@@ -172,7 +164,7 @@ var _ = Describe("[handle-session-put]", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		h := s.CreateInvite(User1, User2, ref)
 		s.deferLeave(User2, ref)
-		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ex := s.PutHandleSession(User2, h.ID, mpsdclient.WithJSON(s.JoinBody(User2, nil)))
 		ExpectSuccess(ex)
 
 		byPath := s.GetSession(User1, ref)
@@ -189,7 +181,7 @@ var _ = Describe("[handle-session-put]", func() {
 		hsClose(s, ref)
 		s.deferLeave(User2, ref)
 
-		ex := s.Do(User2, http.MethodPut, hsPath(h), mpsdclient.WithJSON(s.JoinBody(User2, nil)))
+		ex := s.PutHandleSession(User2, h.ID, mpsdclient.WithJSON(s.JoinBody(User2, nil)))
 		ExpectStatus(ex, http.StatusForbidden)
 
 		byPath := s.GetSession(User1, ref)
@@ -205,7 +197,7 @@ var _ = Describe("[handle-session-put]", func() {
 // refusal skips the spec (it breaks no rule); any other miss blocks it.
 func hsInviteToMissingSession(s *Scenario, ref SessionRef) Handle {
 	GinkgoHelper()
-	ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+	ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
 	if ex.Status >= 400 && ex.Status < 500 {
 		Skip(fmt.Sprintf("the target refuses invites to a session that does not exist (answer %d); the contract allows that, and this spec needs such an invite", ex.Status))
 	}
@@ -219,7 +211,7 @@ func hsInviteToMissingSession(s *Scenario, ref SessionRef) Handle {
 // hsClose closes ref (properties.system.closed) as User1.
 func hsClose(s *Scenario, ref SessionRef) {
 	GinkgoHelper()
-	closed := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+	closed := s.PutSession(User1, ref, mpsdclient.WithJSON(map[string]any{
 		"properties": map[string]any{"system": map[string]any{"closed": true}},
 	}))
 	blockSetup(closed.Status == http.StatusOK, "SP-UPDATE-200", "closing the session", "200", closed)
@@ -227,17 +219,15 @@ func hsClose(s *Scenario, ref SessionRef) {
 	blockSetup(dig(doc, "properties", "system", "closed") == true, "SP-UPDATE-200", "closing the session", "the updated session with properties.system.closed true", closed)
 }
 
-// hsPath is the session path of handle h.
-func hsPath(h Handle) string { return "/handles/" + h.ID + "/session" }
-
 // hsExpectSessionLocation asserts the response's Content-Location is the session path
 // /serviceconfigs/{scid}/sessiontemplates/{template}/sessions/{name} of sessionRef (literal
 // segments, SCID and names compared case-insensitively). It must be a path, not an absolute
 // URL: the official client splits the header on "/" and fails on an absolute URL.
 func hsExpectSessionLocation(ex *mpsdclient.Exchange, sessionRef map[string]any) {
+	GinkgoHelper()
 	loc := ex.Header.Get("Content-Location")
-	ExpectWithOffset(1, loc).NotTo(BeEmpty(), "response has no Content-Location header\n%s", ex)
-	ExpectWithOffset(1, loc).To(HavePrefix("/"), "Content-Location %q is not a path (the official client rejects absolute URLs)\n%s", loc, ex)
+	Expect(loc).NotTo(BeEmpty(), "response has no Content-Location header\n%s", ex)
+	Expect(loc).To(HavePrefix("/"), "Content-Location %q is not a path (the official client rejects absolute URLs)\n%s", loc, ex)
 	got := strings.Split(loc, "/")
 	want := []string{"", "serviceconfigs", hsString(sessionRef["scid"]), "sessiontemplates",
 		hsString(sessionRef["templateName"]), "sessions", hsString(sessionRef["name"])}
@@ -245,7 +235,7 @@ func hsExpectSessionLocation(ex *mpsdclient.Exchange, sessionRef map[string]any)
 	for i := 0; ok && i < len(want); i++ {
 		ok = strings.EqualFold(got[i], want[i])
 	}
-	ExpectWithOffset(1, ok).To(BeTrue(), "Content-Location %q is not the session path %s\n%s", loc, strings.Join(want, "/"), ex)
+	Expect(ok).To(BeTrue(), "Content-Location %q is not the session path %s\n%s", loc, strings.Join(want, "/"), ex)
 }
 
 func hsString(v any) string {
@@ -257,9 +247,8 @@ var _ = Describe("[handle-session-put] invalid bodies", func() {
 	DescribeTable("PUT /handles/{id}/session rejects a body that is not a MultiplayerSessionRequest",
 		func(ctx SpecContext, body []byte) {
 			s := NewScenario(ctx)
-			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-			h := s.CreateActivity(User1, ref)
-			ex := s.Do(User1, http.MethodPut, "/handles/"+h.ID+"/session", mpsdclient.WithRawBody(body, "application/json"))
+			_, h := s.CreateSessionActivity(User1, nil)
+			ex := s.PutHandleSession(User1, h.ID, mpsdclient.WithRawBody(body, "application/json"))
 			ExpectTextError(ex, http.StatusBadRequest)
 		},
 		RuleEntry("HSP-INVALID-BODY-400", "PUT /handles/{id}/session with a malformed JSON body is answered 400",

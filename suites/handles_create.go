@@ -22,7 +22,7 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-ACTIVITY-201", "POST /handles with an activity for a session the caller is an active member of is answered 201 with a handle document", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.ActivityBody(ref)))
 		ExpectStatus(ex, http.StatusCreated)
 		ExpectJSON(ex, "handle")
 	})
@@ -30,7 +30,7 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-ACTIVITY-LOCATION", "POST /handles with an activity answers 201 with Location and Content-Location both naming /handles/{id} of the new handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.ActivityBody(ref)))
 		ExpectSuccess(ex)
 		hcExpectLocations(ex)
 	})
@@ -38,7 +38,7 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-ACTIVITY-BODY", "POST /handles with an activity returns the request fields plus a GUID id, the caller's titleId and ownerXuid as strings, and createTime", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.ActivityBody(ref)))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
@@ -55,46 +55,36 @@ var _ = Describe("[handles-create]", func() {
 		Expect(err).NotTo(HaveOccurred(), "createTime %q is not an RFC 3339 timestamp\n%s", createTime, ex)
 	})
 
-	Spec("HC-ACTIVITY-NONMEMBER-4XX", "POST /handles with an activity for a session the caller has not joined is rejected with a 4xx status and creates no handle", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User2, mpsdclient.WithJSON(hcActivityBody(s, ref)))
-		Expect4xx(ex)
-		hcExpectNoActivityFor(s, User2, ref, ex)
-	})
-
-	Spec("HC-ACTIVITY-NONMEMBER-4XX", "POST /handles with an activity for a session name that was never created is rejected with a 4xx status and creates no handle", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ref := s.NewRef(s.World().Templates.Primary)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
-		Expect4xx(ex)
-		hcExpectNoActivityFor(s, User1, ref, ex)
-	})
-
-	Spec("HC-ACTIVITY-NONMEMBER-403", "POST /handles with an activity for a session the caller has not joined is answered 403", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User2, mpsdclient.WithJSON(hcActivityBody(s, ref)))
-		ExpectStatus(ex, http.StatusForbidden)
-	})
-
-	Spec("HC-ACTIVITY-NONMEMBER-403", "POST /handles with an activity for a session name that was never created is answered 403", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ref := s.NewRef(s.World().Templates.Primary)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(hcActivityBody(s, ref)))
-		ExpectStatus(ex, http.StatusForbidden)
-	})
+	hcActivityNonMember.specs(
+		twinSpec{"POST /handles with an activity for a session the caller has not joined", func(ctx SpecContext, status int) {
+			s := NewScenario(ctx)
+			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
+			ex := s.PostHandle(User2, mpsdclient.WithJSON(s.ActivityBody(ref)))
+			expectRejected(ex, status)
+			if status == any4xx {
+				hcExpectNoActivityFor(s, User2, ref, ex)
+			}
+		}},
+		twinSpec{"POST /handles with an activity for a session name that was never created", func(ctx SpecContext, status int) {
+			s := NewScenario(ctx)
+			ref := s.NewRef(s.World().Templates.Primary)
+			ex := s.PostHandle(User1, mpsdclient.WithJSON(s.ActivityBody(ref)))
+			expectRejected(ex, status)
+			if status == any4xx {
+				hcExpectNoActivityFor(s, User1, ref, ex)
+			}
+		}},
+	)
 
 	Spec("HC-ACTIVITY-REPLACE-SESSION", "POST /handles with a second activity by the same member for the same session replaces the first, whose id then answers 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		first := s.CreateActivity(User1, ref)
+		ref, first := s.CreateSessionActivity(User1, nil)
 		second := s.CreateActivity(User1, ref)
 		Expect(strings.ToLower(second.ID)).NotTo(Equal(strings.ToLower(first.ID)),
 			"the second activity has the same id as the first one (%s)", first.ID)
-		old := s.Do(User1, http.MethodGet, "/handles/"+first.ID)
+		old := s.GetHandle(User1, first.ID)
 		ExpectStatus(old, http.StatusNotFound)
-		current := s.Do(User1, http.MethodGet, "/handles/"+second.ID)
+		current := s.GetHandle(User1, second.ID)
 		ExpectStatus(current, http.StatusOK)
 	})
 
@@ -104,9 +94,9 @@ var _ = Describe("[handles-create]", func() {
 		refB := s.CreateSession(User1, s.World().Templates.Secondary, nil)
 		first := s.CreateActivity(User1, refA)
 		second := s.CreateActivity(User1, refB)
-		old := s.Do(User1, http.MethodGet, "/handles/"+first.ID)
+		old := s.GetHandle(User1, first.ID)
 		ExpectStatus(old, http.StatusNotFound)
-		current := s.Do(User1, http.MethodGet, "/handles/"+second.ID)
+		current := s.GetHandle(User1, second.ID)
 		ExpectStatus(current, http.StatusOK)
 		ExpectJSON(current, "handle")
 	})
@@ -114,23 +104,13 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-CHANGENUMBER-BUMP", "POST /handles with an activity for an existing session increases the session's changeNumber and changes its ETag", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		beforeNumber, beforeTag := hcSessionState(s, ref)
-		s.CreateActivity(User1, ref)
-		after := s.GetSession(User1, ref)
-		afterNumber, afterTag := hcSessionStateOf(after)
-		Expect(afterNumber).To(BeNumerically(">", beforeNumber), "changeNumber did not increase after the handle was created\n%s", after)
-		Expect(afterTag).NotTo(Equal(beforeTag), "ETag did not change after the handle was created\n%s", after)
+		hcExpectBump(s, ref, "handle", func() { s.CreateActivity(User1, ref) })
 	})
 
 	Spec("HC-CHANGENUMBER-BUMP", "POST /handles with an invite for an existing session increases the session's changeNumber and changes its ETag", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		beforeNumber, beforeTag := hcSessionState(s, ref)
-		s.CreateInvite(User1, User2, ref)
-		after := s.GetSession(User1, ref)
-		afterNumber, afterTag := hcSessionStateOf(after)
-		Expect(afterNumber).To(BeNumerically(">", beforeNumber), "changeNumber did not increase after the invite was created\n%s", after)
-		Expect(afterTag).NotTo(Equal(beforeTag), "ETag did not change after the invite was created\n%s", after)
+		hcExpectBump(s, ref, "invite", func() { s.CreateInvite(User1, User2, ref) })
 	})
 
 	// ------------------------------------------------------------------ invite handles
@@ -138,7 +118,7 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-INVITE-2XX", "POST /handles with a valid invite is answered 2xx with a handle document holding a GUID id, type invite and the request's invitedXuid, inviteAttributes.titleId and sessionRef", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
@@ -155,7 +135,7 @@ var _ = Describe("[handles-create]", func() {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		body := s.InviteBody(User2, ref)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
 		ExpectStatus(ex, http.StatusCreated)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
@@ -165,43 +145,32 @@ var _ = Describe("[handles-create]", func() {
 		Expect(err).NotTo(HaveOccurred(), "expiration %q is not an RFC 3339 timestamp\n%s", expiration, ex)
 	})
 
+	invalidInviteLoose, invalidInviteExact := hcInviteInvalid.entries(
+		twinOf("POST /handles with an invite without invitedXuid", hcWithout("invitedXuid")),
+		twinOf("POST /handles with an invite whose invitedXuid is the non-decimal string abc", hcWith("invitedXuid", "abc")),
+		twinOf("POST /handles with an invite without inviteAttributes.titleId", hcWithout("inviteAttributes", "titleId")),
+		twinOf("POST /handles with an invite whose context is 300 characters long", hcWith("inviteAttributes", "context", strings.Repeat("a", 300))),
+	)
+
 	DescribeTable("POST /handles with an invalid invite",
 		func(ctx SpecContext, status int, mutate func(s *Scenario, body map[string]any)) {
 			s := NewScenario(ctx)
 			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 			body := s.InviteBody(User2, ref)
 			mutate(s, body)
-			ex := hcPost(s, User1, mpsdclient.WithJSON(body))
-			if status == 0 {
-				Expect4xx(ex)
-				return
-			}
-			ExpectStatus(ex, status)
+			ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
+			expectRejected(ex, status)
 		},
-		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite without invitedXuid is rejected with a 4xx status",
-			0, hcWithout("invitedXuid")),
-		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite whose invitedXuid is the non-decimal string abc is rejected with a 4xx status",
-			0, hcWith("invitedXuid", "abc")),
-		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite without inviteAttributes.titleId is rejected with a 4xx status",
-			0, hcWithout("inviteAttributes", "titleId")),
-		RuleEntry("HC-INVITE-INVALID-4XX", "POST /handles with an invite whose context is 300 characters long is rejected with a 4xx status",
-			0, hcWith("inviteAttributes", "context", strings.Repeat("a", 300))),
-		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite whose context is 257 characters long is answered 400",
-			http.StatusBadRequest, hcWith("inviteAttributes", "context", strings.Repeat("a", 257))),
-		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite without invitedXuid is answered 400",
-			http.StatusBadRequest, hcWithout("invitedXuid")),
-		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite whose invitedXuid is the non-decimal string abc is answered 400",
-			http.StatusBadRequest, hcWith("invitedXuid", "abc")),
-		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite without inviteAttributes.titleId is answered 400",
-			http.StatusBadRequest, hcWithout("inviteAttributes", "titleId")),
-		RuleEntry("HC-INVITE-INVALID-400", "POST /handles with an invite whose context is 300 characters long is answered 400",
-			http.StatusBadRequest, hcWith("inviteAttributes", "context", strings.Repeat("a", 300))),
+		invalidInviteLoose,
+		hcInviteInvalid.exactEntry(twinOf("POST /handles with an invite whose context is 257 characters long",
+			hcWith("inviteAttributes", "context", strings.Repeat("a", 257)))),
+		invalidInviteExact,
 	)
 
 	Spec("HC-INVITE-CLOSED-2XX", "POST /handles with an invite for a session whose properties.system.closed is true is answered 2xx with the invite handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := hcClosedSession(s)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 	})
@@ -209,7 +178,7 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-INVITE-CLOSED-201", "POST /handles with an invite for a session whose properties.system.closed is true is answered exactly 201", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := hcClosedSession(s)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
 		ExpectStatus(ex, http.StatusCreated)
 	})
 
@@ -218,7 +187,7 @@ var _ = Describe("[handles-create]", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, map[string]any{
 			"constants": map[string]any{"system": map[string]any{"maxMembersCount": 1}},
 		})
-		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User2, ref)))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 	})
@@ -230,7 +199,7 @@ var _ = Describe("[handles-create]", func() {
 			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 			body := s.InviteBody(User2, ref)
 			hcWith("inviteAttributes", "context", context)(s, body)
-			ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+			ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
 			ExpectSuccess(ex)
 		},
 		RuleEntry("HC-INVITE-CONTEXT-256", "POST /handles with an invite whose context is 256 plain characters is answered 2xx",
@@ -239,23 +208,17 @@ var _ = Describe("[handles-create]", func() {
 			strings.Repeat("a", 250)+"é"),
 	)
 
-	Spec("HC-INVITE-NONOWNER-4XX", "POST /handles with an invite by a member who is not an owner of a hasOwners session is rejected with a 4xx status", func(ctx SpecContext) {
+	hcInviteNonOwner.spec("POST /handles with an invite by a member who is not an owner of a hasOwners session", func(ctx SpecContext, status int) {
 		s := NewScenario(ctx)
 		ex := hcNonOwnerInvite(s, nil)
-		Expect4xx(ex)
-	})
-
-	Spec("HC-INVITE-NONOWNER-403", "POST /handles with an invite by a member who is not an owner of a hasOwners session is answered 403", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ex := hcNonOwnerInvite(s, nil)
-		ExpectStatus(ex, http.StatusForbidden)
+		expectRejected(ex, status)
 	})
 
 	Spec("HC-INVITE-NONOWNER-4XX", "POST /handles with an invite by the owner of a hasOwners session is answered 2xx", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(nil))
 		s.Join(User2, ref)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 	})
@@ -273,7 +236,7 @@ var _ = Describe("[handles-create]", func() {
 		func(ctx SpecContext, body func(s *Scenario, ref SessionRef) mpsdclient.Option) {
 			s := NewScenario(ctx)
 			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-			ex := hcPost(s, User1, body(s, ref))
+			ex := s.PostHandle(User1, body(s, ref))
 			ExpectStatus(ex, http.StatusBadRequest)
 		},
 		RuleEntry("HC-INVALID-BODY-400", "POST /handles with a malformed JSON body is answered 400",
@@ -297,9 +260,9 @@ var _ = Describe("[handles-create]", func() {
 	Spec("HC-ACTIVITY-NAME-OPTIONAL", "POST /handles with an activity whose sessionRef has no name is not answered 400", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		body := hcActivityBody(s, ref)
+		body := s.ActivityBody(ref)
 		delete(body["sessionRef"].(map[string]any), "name")
-		ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
 		ExpectNot(ex, http.StatusBadRequest)
 		Expect(ex.Status).To(BeNumerically("<", 500), "status %d: a server error\n%s", ex.Status, ex)
 	})
@@ -310,9 +273,9 @@ var _ = Describe("[handles-create]", func() {
 			ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 			s.Join(User2, ref)
 			h := s.CreateActivity(User2, ref)
-			put := s.Do(User2, http.MethodPut, ref.Path(), mpsdclient.WithJSON(change))
+			put := s.PutSession(User2, ref, mpsdclient.WithJSON(change))
 			blockSetup(is2xx(put.Status), "SP-UPDATE-200", "changing the member's state", "a 2xx status", put)
-			get := s.Do(User2, http.MethodGet, "/handles/"+h.ID)
+			get := s.GetHandle(User2, h.ID)
 			ExpectStatus(get, http.StatusNotFound)
 		},
 		RuleEntry("HC-ACTIVITY-LEAVE-REMOVES", "POST /handles: after the member leaves the session, GET /handles/{id} of their activity handle answers 404",
@@ -327,11 +290,11 @@ var _ = Describe("[handles-create]", func() {
 		func(ctx SpecContext, body func(s *Scenario, ref SessionRef) map[string]any) {
 			s := NewScenario(ctx)
 			ref := SessionRef{SCID: s.World().SCID, Template: hcUnknownTemplate, Name: s.NewSessionName()}
-			ex := hcPost(s, User1, mpsdclient.WithJSON(body(s, ref)))
+			ex := s.PostHandle(User1, mpsdclient.WithJSON(body(s, ref)))
 			ExpectStatus(ex, http.StatusNotFound)
 		},
 		RuleEntry("HC-UNKNOWN-TEMPLATE-404", "POST /handles with an activity for a template that does not exist under the configured SCID is answered 404",
-			hcActivityBody),
+			(*Scenario).ActivityBody),
 		RuleEntry("HC-UNKNOWN-TEMPLATE-404", "POST /handles with an invite for a template that does not exist under the configured SCID is answered 404",
 			func(s *Scenario, ref SessionRef) map[string]any { return s.InviteBody(User2, ref) }),
 	)
@@ -348,28 +311,18 @@ func hcClosedSession(s *Scenario) SessionRef {
 // hcUnknownTemplate is a template name no test world configures.
 const hcUnknownTemplate = "MpsdConfNoSuchTemplate"
 
-// hcPost posts to /handles as who and registers the deletion of any handle it creates.
-func hcPost(s *Scenario, who string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
-	ex := s.Do(who, http.MethodPost, "/handles", opts...)
-	if is2xx(ex.Status) {
-		if doc, err := ex.Object(); err == nil {
-			if id, _ := doc["id"].(string); id != "" && !strings.ContainsAny(id, "/?#") {
-				s.DeferDeleteHandle(who, id)
-			}
-		}
-	}
-	return ex
-}
-
-// hcActivityBody is a valid activity body for ref.
-func hcActivityBody(s *Scenario, ref SessionRef) map[string]any {
-	return s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
-}
+// The twins of POST /handles: a 4xx documented, an exact status inferred.
+var (
+	hcActivityNonMember = twin{loose: "HC-ACTIVITY-NONMEMBER-4XX", exact: "HC-ACTIVITY-NONMEMBER-403", status: http.StatusForbidden, looseAlso: " and creates no handle"}
+	hcInviteInvalid     = twin{loose: "HC-INVITE-INVALID-4XX", exact: "HC-INVITE-INVALID-400", status: http.StatusBadRequest}
+	hcInviteNonOwner    = twin{loose: "HC-INVITE-NONOWNER-4XX", exact: "HC-INVITE-NONOWNER-403", status: http.StatusForbidden}
+)
 
 // hcActivityVariant returns a body option: a valid activity body for ref, changed by mutate.
 func hcActivityVariant(mutate func(body map[string]any)) func(s *Scenario, ref SessionRef) mpsdclient.Option {
 	return func(s *Scenario, ref SessionRef) mpsdclient.Option {
-		body := hcActivityBody(s, ref)
+		GinkgoHelper()
+		body := s.ActivityBody(ref)
 		mutate(body)
 		return mpsdclient.WithJSON(body)
 	}
@@ -378,6 +331,7 @@ func hcActivityVariant(mutate func(body map[string]any)) func(s *Scenario, ref S
 // hcWithout returns a body change that deletes the value at path.
 func hcWithout(path ...string) func(s *Scenario, body map[string]any) {
 	return func(_ *Scenario, body map[string]any) {
+		GinkgoHelper()
 		parent := hcParent(body, path)
 		Expect(parent).To(HaveKey(path[len(path)-1]), "the invite fixture has no %s", strings.Join(path, "."))
 		delete(parent, path[len(path)-1])
@@ -387,6 +341,7 @@ func hcWithout(path ...string) func(s *Scenario, body map[string]any) {
 // hcWith returns a body change that sets the value at path (the last argument is the value).
 func hcWith(pathAndValue ...any) func(s *Scenario, body map[string]any) {
 	return func(_ *Scenario, body map[string]any) {
+		GinkgoHelper()
 		path := make([]string, len(pathAndValue)-1)
 		for i := range path {
 			path[i] = pathAndValue[i].(string)
@@ -397,6 +352,7 @@ func hcWith(pathAndValue ...any) func(s *Scenario, body map[string]any) {
 
 // hcParent returns the object holding the last element of path, failing if it is missing.
 func hcParent(body map[string]any, path []string) map[string]any {
+	GinkgoHelper()
 	cur := body
 	for _, k := range path[:len(path)-1] {
 		next, ok := cur[k].(map[string]any)
@@ -412,7 +368,7 @@ func hcNonOwnerInvite(s *Scenario, system map[string]any) *mpsdclient.Exchange {
 	GinkgoHelper()
 	ref := s.CreateSession(User1, s.World().Templates.Primary, hcOwnersConstants(system))
 	s.Join(User2, ref)
-	return hcPost(s, User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
+	return s.PostHandle(User2, mpsdclient.WithJSON(s.InviteBody(User3, ref)))
 }
 
 // hcOwnersConstants is a session PUT extra with the hasOwners capability and extra
@@ -425,11 +381,16 @@ func hcOwnersConstants(system map[string]any) map[string]any {
 	return map[string]any{"constants": map[string]any{"system": sys}}
 }
 
-// hcSessionState reads ref (expecting 200) and returns its changeNumber and ETag.
-func hcSessionState(s *Scenario, ref SessionRef) (int64, string) {
+// hcExpectBump asserts that create (which creates a handle, described by what) increases
+// ref's changeNumber and changes its ETag, both read by User1.
+func hcExpectBump(s *Scenario, ref SessionRef, what string, create func()) {
 	GinkgoHelper()
-	ex := s.GetSession(User1, ref)
-	return hcSessionStateOf(ex)
+	beforeNumber, beforeTag := hcSessionStateOf(s.GetSession(User1, ref))
+	create()
+	after := s.GetSession(User1, ref)
+	afterNumber, afterTag := hcSessionStateOf(after)
+	Expect(afterNumber).To(BeNumerically(">", beforeNumber), "changeNumber did not increase after the %s was created\n%s", what, after)
+	Expect(afterTag).NotTo(Equal(beforeTag), "ETag did not change after the %s was created\n%s", what, after)
 }
 
 // hcSessionStateOf returns a 200 session response's changeNumber and ETag.
@@ -444,19 +405,20 @@ func hcSessionStateOf(ex *mpsdclient.Exchange) (int64, string) {
 // not have created one): the rejected answer's id, if any, is unknown, and a query of who's
 // activities in the SCID finds none for ref.
 func hcExpectNoActivityFor(s *Scenario, who string, ref SessionRef, rejected *mpsdclient.Exchange) {
+	GinkgoHelper()
 	if doc, err := rejected.Object(); err == nil {
 		if id, _ := doc["id"].(string); fixtures.IsGUID(id) {
-			get := s.Do(who, http.MethodGet, "/handles/"+id)
-			ExpectWithOffset(1, get.Status).To(Equal(http.StatusNotFound),
+			get := s.GetHandle(who, id)
+			Expect(get.Status).To(Equal(http.StatusNotFound),
 				"the rejected POST /handles created handle %s anyway\n%s\n%s", id, rejected, get)
 		}
 	}
 	q := s.Query(who, s.QueryByXUIDs(who))
-	ExpectWithOffset(1, q.Status).To(Equal(http.StatusOK), "could not query the caller's activity handles\n%s", q)
+	Expect(q.Status).To(Equal(http.StatusOK), "could not query the caller's activity handles\n%s", q)
 	ExpectSchema(q, "handles-query-response")
 	for _, h := range s.Results(q) {
 		name, _ := dig(h, "sessionRef", "name").(string)
-		ExpectWithOffset(1, strings.EqualFold(name, ref.Name)).To(BeFalse(),
+		Expect(strings.EqualFold(name, ref.Name)).To(BeFalse(),
 			"an activity handle for session %s exists although POST /handles was rejected\n%s\n%s", ref.Name, rejected, q)
 	}
 }
@@ -476,6 +438,6 @@ func hcExpectLocations(ex *mpsdclient.Exchange) {
 // hcIsHandlePath reports whether the URL (absolute or relative) has the path /handles/{id}
 // (the GUID compared case-insensitively).
 func hcIsHandlePath(v, id string) bool {
-	rest, ok := strings.CutPrefix(urlPath(v), "/handles/")
+	rest, ok := strings.CutPrefix(urlPath(v), handlePathPrefix)
 	return ok && id != "" && strings.EqualFold(rest, id)
 }

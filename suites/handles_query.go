@@ -23,8 +23,7 @@ const hqSchema = "handles-query-response"
 var _ = Describe("[handles-query]", func() {
 	Spec("HQ-RESPONSE-200", "POST /handles/query with a valid activity query answers 200 with a results array of at most 100 handles with unique ids", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
-		s.CreateActivity(fixtures.User1, ref)
+		s.CreateSessionActivity(fixtures.User1, nil)
 
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1))
 		ExpectStatus(ex, http.StatusOK)
@@ -36,8 +35,7 @@ var _ = Describe("[handles-query]", func() {
 
 	Spec("HQ-OWNERS-XUIDS", "POST /handles/query with owners.xuids of user1 returns the activity handle id that POST /handles returned to user1", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(fixtures.User1, ref)
+		_, h := s.CreateSessionActivity(fixtures.User1, nil)
 
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1))
 		ExpectStatus(ex, http.StatusOK)
@@ -47,12 +45,11 @@ var _ = Describe("[handles-query]", func() {
 
 	Spec("HQ-OWNERS-PEOPLE", "POST /handles/query with owners.people moniker people of the caller returns the activity handle of a user the caller follows", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		caller, followed, ok := hqPeopleEdge(s.World())
+		caller, followed, ok := hqFollowing(s.World(), false)
 		if !ok {
 			Skip("the configured social graph has no people edge between two of user1, user2 and user3")
 		}
-		ref := s.CreateSession(followed, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(followed, ref)
+		_, h := s.CreateSessionActivity(followed, nil)
 
 		ex := s.Query(caller, s.QueryByPeople(fixtures.MonikerPeople, caller))
 		ExpectStatus(ex, http.StatusOK)
@@ -65,12 +62,11 @@ var _ = Describe("[handles-query]", func() {
 	Spec("HQ-OWNERS-FAVORITES", "POST /handles/query with owners.people moniker favorites of the caller is answered 200 and returns no activity handle of a user the caller follows but has not marked as a favorite", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		w := s.World()
-		caller, plain, ok := hqFollowedNotFavorite(w)
+		caller, plain, ok := hqFollowing(w, true)
 		if !ok {
 			Skip("the configured social graph has no user whom another of user1, user2 and user3 follows without marking as a favorite")
 		}
-		ref := s.CreateSession(plain, w.Templates.Primary, nil)
-		h := s.CreateActivity(plain, ref)
+		_, h := s.CreateSessionActivity(plain, nil)
 
 		ex := s.Query(caller, s.QueryByPeople(fixtures.MonikerFavorites, caller))
 		ExpectStatus(ex, http.StatusOK)
@@ -82,8 +78,7 @@ var _ = Describe("[handles-query]", func() {
 	Spec("HQ-ONLY-REQUESTED", "POST /handles/query for user1's XUID returns only activity handles of the requested SCID owned by user1 and not user3's handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		w := s.World()
-		ref1 := s.CreateSession(fixtures.User1, w.Templates.Primary, nil)
-		s.CreateActivity(fixtures.User1, ref1)
+		s.CreateSessionActivity(fixtures.User1, nil)
 		ref3 := s.CreateSession(fixtures.User3, w.Templates.Secondary, nil)
 		h3 := s.CreateActivity(fixtures.User3, ref3)
 
@@ -101,26 +96,20 @@ var _ = Describe("[handles-query]", func() {
 		}
 	})
 
-	DescribeTable("POST /handles/query with a take outside 0..100 is rejected",
-		func(ctx SpecContext, take string) {
-			s := NewScenario(ctx)
-			ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "take", take)
-			Expect4xx(ex)
-		},
-		RuleEntry("HQ-TAKE-OUT-OF-RANGE-4XX", "POST /handles/query with take=101 is rejected with a 4xx status", "101"),
-		RuleEntry("HQ-TAKE-OUT-OF-RANGE-4XX", "POST /handles/query with take=-1 is rejected with a 4xx status", "-1"),
-	)
+	// The body of both tables of the take twin.
+	takeRejected := func(ctx SpecContext, status int, take string) {
+		s := NewScenario(ctx)
+		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "take", take)
+		expectRejected(ex, status)
+	}
+	takeLoose, takeExact := hqTake.entries(hqTakeCase("101"), hqTakeCase("-1"))
 
-	DescribeTable("POST /handles/query with a take that is not an integer from 0 to 100 is answered 400",
-		func(ctx SpecContext, take string) {
-			s := NewScenario(ctx)
-			ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "take", take)
-			ExpectStatus(ex, http.StatusBadRequest)
-		},
-		RuleEntry("HQ-TAKE-INVALID-400", "POST /handles/query with take=101 is answered 400", "101"),
-		RuleEntry("HQ-TAKE-INVALID-400", "POST /handles/query with take=-1 is answered 400", "-1"),
-		RuleEntry("HQ-TAKE-INVALID-400", "POST /handles/query with take=abc is answered 400", "abc"),
-		RuleEntry("HQ-TAKE-INVALID-400", "POST /handles/query with take=1.5 is answered 400", "1.5"),
+	DescribeTable("POST /handles/query with a take outside 0..100 is rejected", takeRejected, takeLoose)
+
+	DescribeTable("POST /handles/query with a take that is not an integer from 0 to 100 is answered 400", takeRejected,
+		takeExact,
+		hqTake.exactEntry(hqTakeCase("abc")),
+		hqTake.exactEntry(hqTakeCase("1.5")),
 	)
 
 	DescribeTable("POST /handles/query with take at a bound of 0..100 is accepted",
@@ -156,8 +145,7 @@ var _ = Describe("[handles-query]", func() {
 
 	Spec("HQ-TAKE-ZERO-EMPTY", "POST /handles/query with take=0 for an owner that has an activity returns no results", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
-		s.CreateActivity(fixtures.User1, ref)
+		s.CreateSessionActivity(fixtures.User1, nil)
 
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "take", "0")
 		ExpectStatus(ex, http.StatusOK)
@@ -165,36 +153,29 @@ var _ = Describe("[handles-query]", func() {
 		Expect(s.Results(ex)).To(BeEmpty(), "take=0 returned results\n%s", ex)
 	})
 
+	visibilityLoose, visibilityExact := hqVisibilityPrivate.entries(
+		twinOf("POST /handles/query with visibility=private and no private parameter", ""),
+		twinOf("POST /handles/query with visibility=private and private=false", "false"),
+	)
+
 	DescribeTable("POST /handles/query with visibility=private without private=true is rejected",
-		func(ctx SpecContext, exact bool, private string) {
+		func(ctx SpecContext, status int, private string) {
 			s := NewScenario(ctx)
 			params := []string{"visibility", "private"}
 			if private != "" {
 				params = append(params, "private", private)
 			}
 			ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), params...)
-			if exact {
-				ExpectStatus(ex, http.StatusBadRequest)
-				return
-			}
-			Expect4xx(ex)
+			expectRejected(ex, status)
 		},
-		RuleEntry("HQ-VISIBILITY-PRIVATE-4XX", "POST /handles/query with visibility=private and no private parameter is rejected with a 4xx status", false, ""),
-		RuleEntry("HQ-VISIBILITY-PRIVATE-4XX", "POST /handles/query with visibility=private and private=false is rejected with a 4xx status", false, "false"),
-		RuleEntry("HQ-VISIBILITY-PRIVATE-400", "POST /handles/query with visibility=private and no private parameter is answered 400", true, ""),
-		RuleEntry("HQ-VISIBILITY-PRIVATE-400", "POST /handles/query with visibility=private and private=false is answered 400", true, "false"),
+		visibilityLoose,
+		visibilityExact,
 	)
 
-	Spec("HQ-VERSION-MAX-4XX", "POST /handles/query with version one above the contract version mod 100 is rejected with a 4xx status", func(ctx SpecContext) {
+	hqVersionMax.spec("POST /handles/query with version one above the contract version mod 100", func(ctx SpecContext, status int) {
 		s := NewScenario(ctx)
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "version", hqVersionAboveMax(s))
-		Expect4xx(ex)
-	})
-
-	Spec("HQ-VERSION-MAX-400", "POST /handles/query with version one above the contract version mod 100 is answered 400", func(ctx SpecContext) {
-		s := NewScenario(ctx)
-		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "version", hqVersionAboveMax(s))
-		ExpectStatus(ex, http.StatusBadRequest)
+		expectRejected(ex, status)
 	})
 
 	// The caller passes its own xuid, so that even a service that read "yes" or "1" as true
@@ -211,11 +192,9 @@ var _ = Describe("[handles-query]", func() {
 		RuleEntry("HQ-BOOLEAN-400", "POST /handles/query with version=two is answered 400", "version", "two"),
 	)
 
-	// The identity matrix of the private/reservations rule: {private=true, reservations=true}
-	// x {user1, the server principal} x {no xuid, user1's xuid, user2's xuid} x {no handle would
-	// match, a matching handle exists}, every combination exactly once. For user1, user1's xuid
-	// is its own and user2's another user's. withHandles gives user1 an activity in a session
-	// user2 is active in, so the query (owners.xuids user1) matches something with every xuid.
+	// The identity matrix of the private/reservations rule (see hqPrivateMatrixEntries).
+	// withHandles gives user1 an activity in a session user2 is active in, so the query
+	// (owners.xuids user1) matches something with every xuid.
 	DescribeTable("POST /handles/query with private=true or reservations=true answers 403 only to a user asking for anyone but themselves",
 		func(ctx SpecContext, caller, param, xuidOf string, withHandles bool, want hqOutcome) {
 			s := NewScenario(ctx)
@@ -245,40 +224,12 @@ var _ = Describe("[handles-query]", func() {
 				Fail(fmt.Sprintf("matrix row without an expected outcome (%d)", want))
 			}
 		},
-		// user1, another user's xuid: 403 whether or not anything would match (the page); no
-		// xuid at all: 403 too (the project's reading, its own inferred rule).
-		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", "", false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with private=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", "", true, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "private", fixtures.User2, false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with private=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "private", fixtures.User2, true, hqForbidden),
-		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", "", false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-NO-XUID-403", "POST /handles/query with reservations=true and no xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", "", true, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when no handle would match", fixtures.User1, "reservations", fixtures.User2, false, hqForbidden),
-		RuleEntry("HQ-PRIVATE-403", "POST /handles/query with reservations=true and user2's xuid by user1 is answered 403 when a matching handle exists", fixtures.User1, "reservations", fixtures.User2, true, hqForbidden),
-		// user1 with its own xuid: allowed.
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with private=true and user1's own xuid by user1 is answered 200, not 403, when no handle would match", fixtures.User1, "private", fixtures.User1, false, hqAllowed),
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with private=true and user1's own xuid by user1 is answered 200, not 403, when a matching handle exists", fixtures.User1, "private", fixtures.User1, true, hqAllowed),
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with reservations=true and user1's own xuid by user1 is answered 200, not 403, when no handle would match", fixtures.User1, "reservations", fixtures.User1, false, hqAllowed),
-		RuleEntry("HQ-PRIVATE-OWN-XUID", "POST /handles/query with reservations=true and user1's own xuid by user1 is answered 200, not 403, when a matching handle exists", fixtures.User1, "reservations", fixtures.User1, true, hqAllowed),
-		// the server principal, with any xuid or none: never 403.
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and no xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", "", false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and no xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", "", true, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user1's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", fixtures.User1, false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user1's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", fixtures.User1, true, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user2's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "private", fixtures.User2, false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with private=true and user2's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "private", fixtures.User2, true, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and no xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", "", false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and no xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", "", true, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user1's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", fixtures.User1, false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user1's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", fixtures.User1, true, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user2's xuid by the server principal is not answered 403 when no handle would match", fixtures.Server, "reservations", fixtures.User2, false, hqNotForbidden),
-		RuleEntry("HQ-PRIVATE-SERVER", "POST /handles/query with reservations=true and user2's xuid by the server principal is not answered 403 when a matching handle exists", fixtures.Server, "reservations", fixtures.User2, true, hqNotForbidden),
+		hqPrivateMatrixEntries(),
 	)
 
 	Spec("HQ-INCLUDE-RELATEDINFO", "POST /handles/query with include=relatedInfo returns every result with relatedInfo describing its session", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, nil)
-		h := s.CreateActivity(fixtures.User1, ref)
+		ref, h := s.CreateSessionActivity(fixtures.User1, nil)
 		sessEx := s.GetSession(fixtures.User1, ref)
 		blockSetup(sessEx.Status == http.StatusOK, "SG-200", "reading the session", "200", sessEx)
 		session := ExpectObject(sessEx)
@@ -293,16 +244,16 @@ var _ = Describe("[handles-query]", func() {
 			Expect(info["visibility"]).To(BeAssignableToTypeOf(""), "result %d: relatedInfo.visibility is not a string\n%s", i, ex)
 			Expect(info["joinRestriction"]).To(BeAssignableToTypeOf(""), "result %d: relatedInfo.joinRestriction is not a string\n%s", i, ex)
 			Expect(info["closed"]).To(BeAssignableToTypeOf(false), "result %d: relatedInfo.closed is not a boolean\n%s", i, ex)
-			_, ok = hqNumber(info["maxMembersCount"])
+			_, ok = jsonNumber(info["maxMembersCount"])
 			Expect(ok).To(BeTrue(), "result %d: relatedInfo.maxMembersCount is not a number\n%s", i, ex)
-			_, ok = hqNumber(info["membersCount"])
+			_, ok = jsonNumber(info["membersCount"])
 			Expect(ok).To(BeTrue(), "result %d: relatedInfo.membersCount is not a number\n%s", i, ex)
 		}
 
 		own := hqFind(results, h.ID)
 		Expect(own).NotTo(BeNil(), "user1's activity handle %s is missing from the results, so its relatedInfo cannot be checked\n%s", h.ID, ex)
 		info, _ := own["relatedInfo"].(map[string]any)
-		members, _ := hqNumber(info["membersCount"])
+		members, _ := jsonNumber(info["membersCount"])
 		Expect(members).To(BeNumerically("==", 1), "relatedInfo.membersCount of a session with one member\n%s", ex)
 		Expect(info["closed"]).To(Equal(false), "relatedInfo.closed of a session that is not closed\n%s", ex)
 		if v, ok := lookup(session, "constants", "system", "visibility"); ok {
@@ -312,18 +263,17 @@ var _ = Describe("[handles-query]", func() {
 			Expect(info["joinRestriction"]).To(Equal(v), "relatedInfo.joinRestriction differs from the session's properties.system.joinRestriction\n%s\n%s", ex, sessEx)
 		}
 		if v, ok := lookup(session, "constants", "system", "maxMembersCount"); ok {
-			want, _ := hqNumber(v)
-			got, _ := hqNumber(info["maxMembersCount"])
+			want, _ := jsonNumber(v)
+			got, _ := jsonNumber(info["maxMembersCount"])
 			Expect(got).To(BeNumerically("==", want), "relatedInfo.maxMembersCount differs from the session's constants.system.maxMembersCount\n%s\n%s", ex, sessEx)
 		}
 	})
 
 	Spec("HQ-INCLUDE-CUSTOMPROPERTIES", "POST /handles/query with include=customProperties returns the result with its session's custom properties", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, map[string]any{
+		ref, h := s.CreateSessionActivity(fixtures.User1, map[string]any{
 			"properties": map[string]any{"custom": map[string]any{"map": "dust"}},
 		})
-		h := s.CreateActivity(fixtures.User1, ref)
 		sessEx := s.GetSession(fixtures.User1, ref)
 		blockSetup(sessEx.Status == http.StatusOK, "SG-200", "reading the session", "200", sessEx)
 		custom, ok := lookup(ExpectObject(sessEx), "properties", "custom")
@@ -345,10 +295,9 @@ var _ = Describe("[handles-query]", func() {
 
 	Spec("HQ-NO-INCLUDE", "POST /handles/query without include returns results without relatedInfo and customProperties", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ref := s.CreateSession(fixtures.User1, s.World().Templates.Primary, map[string]any{
+		_, h := s.CreateSessionActivity(fixtures.User1, map[string]any{
 			"properties": map[string]any{"custom": map[string]any{"map": "dust"}},
 		})
-		h := s.CreateActivity(fixtures.User1, ref)
 
 		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1))
 		ExpectStatus(ex, http.StatusOK)
@@ -364,7 +313,7 @@ var _ = Describe("[handles-query]", func() {
 	DescribeTable("POST /handles/query with an invalid body is answered 400",
 		func(ctx SpecContext, build func(s *Scenario) []byte) {
 			s := NewScenario(ctx)
-			ex := s.Do(fixtures.User1, http.MethodPost, "/handles/query", mpsdclient.WithRawBody(build(s), "application/json"))
+			ex := s.Do(fixtures.User1, http.MethodPost, handlesQueryPath, mpsdclient.WithRawBody(build(s), "application/json"))
 			ExpectStatus(ex, http.StatusBadRequest)
 		},
 		RuleEntry("HQ-INVALID-BODY-400", "POST /handles/query with a malformed JSON body is answered 400",
@@ -401,6 +350,64 @@ var _ = Describe("[handles-query]", func() {
 	)
 })
 
+// The twins of POST /handles/query: a 4xx documented, an exact status inferred.
+var (
+	hqTake              = twin{loose: "HQ-TAKE-OUT-OF-RANGE-4XX", exact: "HQ-TAKE-INVALID-400", status: http.StatusBadRequest}
+	hqVisibilityPrivate = twin{loose: "HQ-VISIBILITY-PRIVATE-4XX", exact: "HQ-VISIBILITY-PRIVATE-400", status: http.StatusBadRequest}
+	hqVersionMax        = twin{loose: "HQ-VERSION-MAX-4XX", exact: "HQ-VERSION-MAX-400", status: http.StatusBadRequest}
+)
+
+// hqTakeCase is the twinCase of a query with the given take.
+func hqTakeCase(take string) twinCase {
+	return twinOf("POST /handles/query with take="+take, take)
+}
+
+// hqPrivateMatrixEntries generates the identity matrix of the private/reservations rule:
+// {private=true, reservations=true} x {user1, the server principal} x {no xuid, user1's xuid,
+// user2's xuid} x {no handle would match, a matching handle exists}, every combination exactly
+// once, ordered by caller, outcome, parameter, xuid and handles. The entry parameters are the
+// caller, the parameter, whose xuid ("" for none), withHandles and the outcome (hqPrivateCell).
+func hqPrivateMatrixEntries() []TableEntry {
+	outcomes := map[hqOutcome]string{hqForbidden: "is answered 403", hqAllowed: "is answered 200, not 403,", hqNotForbidden: "is not answered 403"}
+	handles := map[bool]string{false: "no handle would match", true: "a matching handle exists"}
+	var entries []TableEntry
+	for _, caller := range []string{fixtures.User1, fixtures.Server} {
+		for _, outcome := range []hqOutcome{hqForbidden, hqAllowed, hqNotForbidden} {
+			for _, param := range []string{"private", "reservations"} {
+				for _, xuidOf := range []string{"", fixtures.User1, fixtures.User2} {
+					rule, want, asked := hqPrivateCell(caller, xuidOf)
+					if want != outcome {
+						continue
+					}
+					for _, withHandles := range []bool{false, true} {
+						text := fmt.Sprintf("POST /handles/query with %s=true and %s %s when %s", param, asked, outcomes[outcome], handles[withHandles])
+						entries = append(entries, RuleEntry(rule, text, caller, param, xuidOf, withHandles, outcome))
+					}
+				}
+			}
+		}
+	}
+	return entries
+}
+
+// hqPrivateCell judges the caller asking for xuidOf's xuid ("" for none) with private=true or
+// reservations=true: the rule, the outcome, and how the spec text says who asks for what. user1
+// asking for another user's xuid is answered 403 whether or not anything would match (the
+// page); asking for no xuid at all, 403 too (the project's reading, its own inferred rule);
+// asking for its own, allowed. The server principal, with any xuid or none, is never 403.
+func hqPrivateCell(caller, xuidOf string) (rule string, want hqOutcome, asked string) {
+	xuid := map[string]string{"": "no xuid", fixtures.User1: "user1's xuid", fixtures.User2: "user2's xuid"}[xuidOf]
+	switch {
+	case caller == fixtures.Server:
+		return "HQ-PRIVATE-SERVER", hqNotForbidden, xuid + " by the server principal"
+	case xuidOf == "":
+		return "HQ-PRIVATE-NO-XUID-403", hqForbidden, xuid + " by user1"
+	case xuidOf == caller:
+		return "HQ-PRIVATE-OWN-XUID", hqAllowed, "user1's own xuid by user1"
+	}
+	return "HQ-PRIVATE-403", hqForbidden, xuid + " by user1"
+}
+
 // hqOutcome is what a row of the private/reservations identity matrix expects.
 type hqOutcome int
 
@@ -415,6 +422,7 @@ const (
 
 // hqMutatedBody is user1's valid xuids query body changed by mutate, encoded as JSON.
 func hqMutatedBody(s *Scenario, mutate func(map[string]any)) []byte {
+	GinkgoHelper()
 	b := s.QueryByXUIDs(fixtures.User1)
 	mutate(b)
 	raw, err := json.Marshal(b)
@@ -427,27 +435,14 @@ func hqVersionAboveMax(s *Scenario) string {
 	return strconv.Itoa(s.World().ContractVersion%100 + 1)
 }
 
-// hqPeopleEdge finds a caller among the users who follows (moniker people) another of them,
-// preferring the lowest-numbered pair (user1 follows user2 in the default world).
-func hqPeopleEdge(w fixtures.Environment) (caller, followed string, ok bool) {
+// hqFollowing finds a caller among the users who follows (moniker people) another of them,
+// when notFavorite without marking them as a favorite, preferring the lowest-numbered pair
+// (in the default world user1 follows user2, and user3 without marking them as a favorite).
+func hqFollowing(w fixtures.Environment, notFavorite bool) (caller, followed string, ok bool) {
 	users := []string{fixtures.User1, fixtures.User2, fixtures.User3}
 	for _, c := range users {
 		for _, t := range users {
-			if t != c && w.Follows(c, fixtures.MonikerPeople, t) {
-				return c, t, true
-			}
-		}
-	}
-	return "", "", false
-}
-
-// hqFollowedNotFavorite finds a caller among the users who follows (moniker people) another of
-// them without marking them as a favorite (user1 follows user3 in the default world).
-func hqFollowedNotFavorite(w fixtures.Environment) (caller, plain string, ok bool) {
-	users := []string{fixtures.User1, fixtures.User2, fixtures.User3}
-	for _, c := range users {
-		for _, t := range users {
-			if t != c && w.Follows(c, fixtures.MonikerPeople, t) && !w.Follows(c, fixtures.MonikerFavorites, t) {
+			if t != c && w.Follows(c, fixtures.MonikerPeople, t) && !(notFavorite && w.Follows(c, fixtures.MonikerFavorites, t)) {
 				return c, t, true
 			}
 		}
@@ -476,16 +471,4 @@ func hqFind(results []map[string]any, id string) map[string]any {
 		}
 	}
 	return nil
-}
-
-// hqNumber reads a JSON number (decoded with UseNumber or as float64).
-func hqNumber(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	}
-	return 0, false
 }

@@ -54,7 +54,7 @@ var _ = Describe("[handles-query] query-string parameters", func() {
 		w := s.World()
 		tagged := s.CreateSession(User1, w.Templates.Primary, nil)
 		word := hpKeyword(tagged)
-		put := s.Do(User1, http.MethodPut, tagged.Path(), mpsdclient.WithJSON(map[string]any{
+		put := s.PutSession(User1, tagged, mpsdclient.WithJSON(map[string]any{
 			"properties": map[string]any{"system": map[string]any{"keywords": []string{word}}},
 		}))
 		blockSetup(put.Status == http.StatusOK, "SP-UPDATE-200", "setting the session keywords", "200", put)
@@ -119,7 +119,7 @@ var _ = Describe("[handles-query] query-string parameters", func() {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
 		x2 := s.Who(User2).XUID
-		reserve := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+		reserve := s.PutSession(User1, ref, mpsdclient.WithJSON(map[string]any{
 			"members": map[string]any{"reserve_0": map[string]any{"constants": map[string]any{"system": map[string]any{"xuid": x2}}}},
 		}))
 		s.deferLeave(User2, ref) // removes the reservation again
@@ -141,7 +141,7 @@ var _ = Describe("[handles-query] query-string parameters", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, hpKeepInactiveMembers(s))
 		s.Join(User2, ref)
 		x2 := s.Who(User2).XUID
-		off := s.Do(User2, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+		off := s.PutSession(User2, ref, mpsdclient.WithJSON(map[string]any{
 			"members": map[string]any{"me": map[string]any{"properties": map[string]any{"system": map[string]any{"active": false}}}},
 		}))
 		blockSetup(off.Status == http.StatusOK, "SP-UPDATE-200", "setting user2 inactive", "200", off)

@@ -22,7 +22,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 	Spec("HC-TRANSFER-201", "POST /handles with a transfer from a lobby session the caller is a member of to a game session is answered 201 with a GUID id, type transfer, the sessionRef and the originSessionRef", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		game, lobby := htLobbyAndGame(s)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
 		ExpectStatus(ex, http.StatusCreated)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
@@ -36,7 +36,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 	Spec("HC-TRANSFER-LOCATION", "POST /handles with a transfer is answered with Location and Content-Location both naming /handles/{id} of the new handle", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		game, lobby := htLobbyAndGame(s)
-		ex := hcPost(s, User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(htTransferBody(s, game, lobby)))
 		ExpectSuccess(ex)
 		hcExpectLocations(ex)
 	})
@@ -47,7 +47,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 			game, lobby := htLobbyAndGame(s)
 			body := htTransferBody(s, game, lobby)
 			mutate(body)
-			ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+			ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
 			ExpectStatus(ex, http.StatusBadRequest)
 		},
 		RuleEntry("HC-TRANSFER-NO-ORIGIN-400", "POST /handles with a transfer that has no originSessionRef is answered 400",
@@ -61,7 +61,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 	Spec("HC-SEARCH-201", "POST /handles with a search handle for a session the caller created is answered exactly 201", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, htSearchable())
-		ex := hcPost(s, User1, mpsdclient.WithJSON(htSearchBody(s, ref)))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(htSearchBody(s, ref)))
 		ExpectStatus(ex, http.StatusCreated)
 	})
 
@@ -70,7 +70,7 @@ var _ = Describe("[handles-create] transfer and search handles", func() {
 		ref := s.CreateSession(User1, s.World().Templates.Primary, htSearchable())
 		body := htSearchBody(s, ref)
 
-		ex := hcPost(s, User1, mpsdclient.WithJSON(body))
+		ex := s.PostHandle(User1, mpsdclient.WithJSON(body))
 		ExpectSuccess(ex)
 		ExpectJSON(ex, "handle")
 		doc := ExpectObject(ex)
@@ -127,6 +127,7 @@ func htLobbyAndGame(s *Scenario) (game, lobby SessionRef) {
 
 // htTransferBody is a transfer body from origin (the lobby) to target (the game session).
 func htTransferBody(s *Scenario, target, origin SessionRef) map[string]any {
+	GinkgoHelper()
 	return s.Body("transfer-handle", map[string]any{
 		"SCID": target.SCID, "TEMPLATE": target.Template, "SESSION": target.Name,
 		"ORIGIN_TEMPLATE": origin.Template, "ORIGIN_SESSION": origin.Name,
@@ -135,6 +136,7 @@ func htTransferBody(s *Scenario, target, origin SessionRef) map[string]any {
 
 // htSearchBody is a search handle body (with searchAttributes) for ref.
 func htSearchBody(s *Scenario, ref SessionRef) map[string]any {
+	GinkgoHelper()
 	return s.Body("search-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
 }
 
@@ -149,6 +151,7 @@ func htSearchable() map[string]any {
 // htPlainJSON re-decodes a JSON value without UseNumber, so that request values (float64) and
 // response values (json.Number) compare by value.
 func htPlainJSON(v any) any {
+	GinkgoHelper()
 	raw, err := json.Marshal(v)
 	Expect(err).NotTo(HaveOccurred())
 	var out any

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
 	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
 
-	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 	"github.com/mpsdconf/mpsdconf/schemas"
 )
@@ -16,104 +15,6 @@ import (
 // Header rules, checked on every endpoint. Each table entry builds, with its own Scenario, a
 // request to the endpoint that would succeed as user1 (creating the session and activity handle
 // it needs), and then breaks exactly one thing about it.
-
-// hdrEndpoint is one endpoint of the API as the header and authorization tables exercise it.
-type hdrEndpoint struct {
-	key    string // catalog endpoint id
-	label  string // method and path, as spec texts name it
-	read   bool   // reads an object that exists
-	schema string // schema of the JSON body on success; "" when there is none
-}
-
-// hdrEndpoints lists every endpoint (read-only after initialisation).
-var hdrEndpoints = []hdrEndpoint{
-	{key: "handles-create", label: "POST /handles", schema: "handle"},
-	{key: "handles-query", label: "POST /handles/query", schema: "handles-query-response"},
-	{key: "handle-get", label: "GET /handles/{id}", read: true, schema: hdrHandleOrSession},
-	{key: "handle-delete", label: "DELETE /handles/{id}"},
-	{key: "handle-session-get", label: "GET /handles/{id}/session", read: true, schema: "session"},
-	{key: "handle-session-put", label: "PUT /handles/{id}/session", schema: "session"},
-	{key: "session-put", label: "PUT /serviceconfigs/{scid}/sessionTemplates/{template}/sessions/{name}", schema: "session"},
-	{key: "session-get", label: "GET /serviceconfigs/{scid}/sessionTemplates/{template}/sessions/{name}", read: true, schema: "session"},
-}
-
-// hdrHandleOrSession marks GET /handles/{id}, whose body the reference pages call a session
-// and the project's stance a handle (rule HG-200-JSON is ambiguous): either schema is accepted.
-const hdrHandleOrSession = "handle|session"
-
-func hdrEndpointByKey(key string) hdrEndpoint {
-	for _, e := range hdrEndpoints {
-		if e.key == key {
-			return e
-		}
-	}
-	Fail(fmt.Sprintf("spec defect: no endpoint %q in the header table", key), 1)
-	return hdrEndpoint{}
-}
-
-// hdrRequest is a prepared request that would succeed as user1.
-type hdrRequest struct {
-	endpoint hdrEndpoint
-	method   string
-	path     string
-	opts     []mpsdclient.Option
-}
-
-// hdrPrepare creates what the endpoint's request needs (as user1, with cleanup registered) and
-// returns the request.
-func hdrPrepare(s *Scenario, key string) hdrRequest {
-	ep := hdrEndpointByKey(key)
-	w := s.World()
-	req := hdrRequest{endpoint: ep}
-	activity := func() Handle {
-		ref := s.CreateSession(fixtures.User1, w.Templates.Primary, nil)
-		return s.CreateActivity(fixtures.User1, ref)
-	}
-	switch key {
-	case "handles-create":
-		ref := s.CreateSession(fixtures.User1, w.Templates.Primary, nil)
-		body := s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
-		req.method, req.path, req.opts = http.MethodPost, "/handles", []mpsdclient.Option{mpsdclient.WithJSON(body)}
-	case "handles-query":
-		req.method, req.path, req.opts = http.MethodPost, "/handles/query", []mpsdclient.Option{mpsdclient.WithJSON(s.QueryByXUIDs(fixtures.User1))}
-	case "handle-get":
-		req.method, req.path = http.MethodGet, "/handles/"+activity().ID
-	case "handle-delete":
-		req.method, req.path = http.MethodDelete, "/handles/"+activity().ID
-	case "handle-session-get":
-		req.method, req.path = http.MethodGet, "/handles/"+activity().ID+"/session"
-	case "handle-session-put":
-		body := s.JoinBody(fixtures.User1, map[string]any{"properties": map[string]any{"custom": map[string]any{"touched": true}}})
-		req.method, req.path, req.opts = http.MethodPut, "/handles/"+activity().ID+"/session", []mpsdclient.Option{mpsdclient.WithJSON(body)}
-	case "session-put":
-		ref := s.NewRef(w.Templates.Primary)
-		s.deferLeave(fixtures.User1, ref) // in case the request creates the session
-		req.method, req.path, req.opts = http.MethodPut, ref.Path(), []mpsdclient.Option{mpsdclient.WithJSON(s.JoinBody(fixtures.User1, nil))}
-	case "session-get":
-		ref := s.CreateSession(fixtures.User1, w.Templates.Primary, nil)
-		req.method, req.path = http.MethodGet, ref.Path()
-	}
-	return req
-}
-
-// hdrSend sends the prepared request as who with extra options (which override the prepared
-// ones). A handle the request creates is deleted when the spec ends.
-func hdrSend(s *Scenario, req hdrRequest, who string, extra ...mpsdclient.Option) *mpsdclient.Exchange {
-	opts := append(append([]mpsdclient.Option(nil), req.opts...), extra...)
-	ex := s.Do(who, req.method, req.path, opts...)
-	if req.endpoint.key == "handles-create" && is2xx(ex.Status) {
-		if doc, err := ex.Object(); err == nil {
-			if id, _ := doc["id"].(string); id != "" {
-				owner := fixtures.User1
-				if who != fixtures.User1 {
-					owner = fixtures.Server
-				}
-				s.DeferDeleteHandle(owner, id)
-			}
-		}
-	}
-	return ex
-}
 
 // hdrCVCase is one broken X-Xbl-Contract-Version header.
 type hdrCVCase struct {
@@ -134,24 +35,30 @@ func hdrCVOption(value string) mpsdclient.Option {
 	return mpsdclient.WithContractVersion(value)
 }
 
-// hdrInvalidCVEntries are the broken-contract-version entries of ruleID on every endpoint, or
-// only on the /handles endpoints (the pages whose box demands the header) when handlesOnly.
-func hdrInvalidCVEntries(ruleID, outcome string, handlesOnly bool) []TableEntry {
-	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
-		if handlesOnly && strings.HasPrefix(ep.key, "session-") {
-			continue
-		}
+// hdrCVInvalid is the twin of a missing or unsupported contract version: any 4xx (on the
+// /handles endpoints, the pages whose box demands the header), or exactly 400 with a
+// text/plain message (on every endpoint).
+var hdrCVInvalid = twin{loose: "HDR-CV-INVALID-4XX", exact: "HDR-CV-INVALID-400", status: http.StatusBadRequest, exactAlso: " with a text/plain message"}
+
+// hdrInvalidCVEntries are hdrCVInvalid's entries: the loose rule's on the /handles endpoints,
+// the exact rule's on every endpoint. Each entry's parameters are the status its rule wants,
+// the endpoint key and the contract version ("" for none).
+func hdrInvalidCVEntries() (loose, exact []TableEntry) {
+	for _, ep := range endpoints {
 		for _, c := range hdrInvalidCVCases {
-			entries = append(entries, RuleEntry(ruleID, fmt.Sprintf("%s %s %s", ep.label, c.text, outcome), ep.key, c.value))
+			request := twinOf(fmt.Sprintf("%s %s", ep.label, c.text), ep.key, c.value)
+			if !strings.HasPrefix(ep.key, "session-") {
+				loose = append(loose, hdrCVInvalid.looseEntry(request))
+			}
+			exact = append(exact, hdrCVInvalid.exactEntry(request))
 		}
 	}
-	return entries
+	return loose, exact
 }
 
 func hdrAcceptedCVEntries() []TableEntry {
 	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
+	for _, ep := range endpoints {
 		for _, v := range []string{"104", "105", "107"} {
 			text := fmt.Sprintf("%s with X-Xbl-Contract-Version %s is not rejected for its contract version", ep.label, v)
 			if ep.read {
@@ -165,7 +72,7 @@ func hdrAcceptedCVEntries() []TableEntry {
 
 func hdrJSONEntries() []TableEntry {
 	var entries []TableEntry
-	for _, ep := range hdrEndpoints {
+	for _, ep := range endpoints {
 		if ep.schema == "" {
 			continue
 		}
@@ -177,49 +84,40 @@ func hdrJSONEntries() []TableEntry {
 
 // hdrExpectJSONBody asserts Content-Type application/json and the endpoint's schema.
 func hdrExpectJSONBody(ex *mpsdclient.Exchange, schema string) {
-	if schema != hdrHandleOrSession {
-		ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
-		ExpectWithOffset(1, schemas.Validate(schema, ex.Body)).To(Succeed(), "response body does not match schema %q\n%s", schema, ex)
+	GinkgoHelper()
+	Expect(ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
+	if schema != handleOrSessionSchema {
+		Expect(schemas.Validate(schema, ex.Body)).To(Succeed(), "response body does not match schema %q\n%s", schema, ex)
 		return
 	}
-	ExpectWithOffset(1, ex.ContentType()).To(Equal("application/json"), "JSON body without Content-Type application/json\n%s", ex)
 	handleErr := schemas.Validate("handle", ex.Body)
 	sessionErr := schemas.Validate("session", ex.Body)
-	ExpectWithOffset(1, handleErr == nil || sessionErr == nil).To(BeTrue(),
+	Expect(handleErr == nil || sessionErr == nil).To(BeTrue(),
 		"response body matches neither the handle nor the session schema\nhandle: %v\nsession: %v\n%s", handleErr, sessionErr, ex)
 }
 
-// hdrSessionPath is ref's path with the given spelling of the sessiontemplates literal.
-func hdrSessionPath(ref SessionRef, segment string) string {
-	return fmt.Sprintf("/serviceconfigs/%s/%s/%s/sessions/%s", ref.SCID, segment, ref.Template, ref.Name)
-}
-
 var _ = Describe("[headers]", func() {
-	DescribeTable("A request with a missing or unsupported X-Xbl-Contract-Version is rejected",
-		func(ctx SpecContext, key, value string) {
-			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, fixtures.User1, hdrCVOption(value))
+	// The body of both tables of the hdrCVInvalid twin.
+	cvRejected := func(ctx SpecContext, status int, key, value string) {
+		s := NewScenario(ctx)
+		ex := s.send(s.prepare(key), User1, hdrCVOption(value))
+		if status == any4xx {
 			Expect4xx(ex)
-		},
-		hdrInvalidCVEntries("HDR-CV-INVALID-4XX", "is rejected with a 4xx status", true),
-	)
+			return
+		}
+		ExpectTextError(ex, status)
+	}
+	cvLoose, cvExact := hdrInvalidCVEntries()
 
-	DescribeTable("A request with a missing or unsupported X-Xbl-Contract-Version is answered 400 with a text/plain message",
-		func(ctx SpecContext, key, value string) {
-			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, fixtures.User1, hdrCVOption(value))
-			ExpectTextError(ex, http.StatusBadRequest)
-		},
-		hdrInvalidCVEntries("HDR-CV-INVALID-400", "is answered 400 with a text/plain message", false),
-	)
+	DescribeTable("A request with a missing or unsupported X-Xbl-Contract-Version is rejected", cvRejected, cvLoose)
+
+	DescribeTable("A request with a missing or unsupported X-Xbl-Contract-Version is answered 400 with a text/plain message", cvRejected, cvExact)
 
 	DescribeTable("A request with X-Xbl-Contract-Version 104, 105 or 107 is not rejected for its contract version",
 		func(ctx SpecContext, key, value string) {
 			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, fixtures.User1, hdrCVOption(value))
+			req := s.prepare(key)
+			ex := s.send(req, User1, hdrCVOption(value))
 			ExpectNot(ex, http.StatusBadRequest)
 			ExpectNot(ex, http.StatusNotAcceptable)
 			if req.endpoint.read {
@@ -233,8 +131,8 @@ var _ = Describe("[headers]", func() {
 	DescribeTable("A response with a JSON body declares Content-Type application/json",
 		func(ctx SpecContext, key string) {
 			s := NewScenario(ctx)
-			req := hdrPrepare(s, key)
-			ex := hdrSend(s, req, fixtures.User1)
+			req := s.prepare(key)
+			ex := s.send(req, User1)
 			ExpectSuccess(ex)
 			hdrExpectJSONBody(ex, req.endpoint.schema)
 		},
@@ -243,20 +141,20 @@ var _ = Describe("[headers]", func() {
 
 	Spec("HDR-ERROR-TEXT-PLAIN", "POST /handles with a malformed JSON body answers its 400 with a non-empty text/plain message", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(fixtures.User1, http.MethodPost, "/handles",
+		ex := s.Do(User1, http.MethodPost, handlesPath,
 			mpsdclient.WithRawBody([]byte(`{"version": 1, "type": "activity", "sessionRef": {`), "application/json"))
 		ExpectTextError(ex, http.StatusBadRequest)
 	})
 
 	Spec("HDR-ERROR-TEXT-PLAIN", "GET /handles/{id} for an unknown handle id answers its 404 with a non-empty text/plain message", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Do(fixtures.User1, http.MethodGet, "/handles/"+RandomGUID())
+		ex := s.GetHandle(User1, RandomGUID())
 		ExpectTextError(ex, http.StatusNotFound)
 	})
 
 	Spec("HDR-ERROR-TEXT-PLAIN", "POST /handles/query with private=true by user1 with the xuid of user2 answers its 403 with a non-empty text/plain message", func(ctx SpecContext) {
 		s := NewScenario(ctx)
-		ex := s.Query(fixtures.User1, s.QueryByXUIDs(fixtures.User1), "private", "true", "xuid", s.Who(fixtures.User2).XUID)
+		ex := s.Query(User1, s.QueryByXUIDs(User1), "private", "true", "xuid", s.Who(User2).XUID)
 		ExpectTextError(ex, http.StatusForbidden)
 	})
 
@@ -264,13 +162,13 @@ var _ = Describe("[headers]", func() {
 		func(ctx SpecContext, putSegment, getSegment string) {
 			s := NewScenario(ctx)
 			ref := s.NewRef(s.World().Templates.Primary)
-			s.deferLeave(fixtures.User1, ref)
-			put := s.Do(fixtures.User1, http.MethodPut, hdrSessionPath(ref, putSegment), mpsdclient.WithJSON(s.JoinBody(fixtures.User1, nil)))
+			s.deferLeave(User1, ref)
+			put := s.Do(User1, http.MethodPut, ref.pathWith(putSegment), mpsdclient.WithJSON(s.JoinBody(User1, nil)))
 			ExpectSuccess(put)
 			ExpectJSON(put, "session")
 			created := ExpectObject(put)
 
-			get := s.Do(fixtures.User1, http.MethodGet, hdrSessionPath(ref, getSegment))
+			get := s.Do(User1, http.MethodGet, ref.pathWith(getSegment))
 			ExpectStatus(get, http.StatusOK)
 			ExpectJSON(get, "session")
 			read := ExpectObject(get)

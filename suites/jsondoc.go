@@ -3,7 +3,8 @@ package suites
 import (
 	"encoding/json"
 
-	. "github.com/onsi/gomega" //nolint:revive // Gomega DSL by convention
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo DSL by convention
+	. "github.com/onsi/gomega"    //nolint:revive // Gomega DSL by convention
 
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
@@ -39,10 +40,11 @@ func customProps(name string, value any) map[string]any {
 
 // sessionChangeNumber returns a session response's changeNumber, failing the spec if absent.
 func sessionChangeNumber(ex *mpsdclient.Exchange) int64 {
+	GinkgoHelper()
 	n, ok := ExpectObject(ex)["changeNumber"].(json.Number)
-	ExpectWithOffset(1, ok).To(BeTrue(), "session has no numeric changeNumber\n%s", ex)
+	Expect(ok).To(BeTrue(), "session has no numeric changeNumber\n%s", ex)
 	v, err := n.Int64()
-	ExpectWithOffset(1, err).NotTo(HaveOccurred(), "changeNumber is not an integer\n%s", ex)
+	Expect(err).NotTo(HaveOccurred(), "changeNumber is not an integer\n%s", ex)
 	return v
 }
 
@@ -57,4 +59,16 @@ func memberXUIDs(doc map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// jsonNumber reads a JSON number (decoded with UseNumber or as float64).
+func jsonNumber(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
+	}
+	return 0, false
 }

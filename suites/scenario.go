@@ -58,6 +58,7 @@ type Handle struct {
 
 // NewScenario starts the helper for the current spec.
 func NewScenario(ctx context.Context) *Scenario {
+	GinkgoHelper()
 	e := currentEnv()
 	Expect(e).NotTo(BeNil(), "suites.Configure was not called")
 	s := &Scenario{ctx: ctx, env: e}
@@ -85,22 +86,21 @@ func (s *Scenario) World() fixtures.Environment { return s.env.World }
 
 // Who returns the named identity.
 func (s *Scenario) Who(name string) identity.Identity {
+	GinkgoHelper()
 	id, err := s.env.Identities.Get(name)
 	Expect(err).NotTo(HaveOccurred())
 	return id
 }
 
 // Do sends a request as the named identity (Anonymous for none) and returns the exchange.
-// A transport failure fails the spec with the request shown.
+// A transport failure fails the spec with the request shown. Prefer the request helpers of
+// requests.go, which build the paths.
 func (s *Scenario) Do(who, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
-	return s.doCtx(s.ctx, 2, who, method, path, opts...)
-}
-
-func (s *Scenario) doCtx(ctx context.Context, offset int, who, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
+	GinkgoHelper()
 	if who != Anonymous {
 		opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(s.Who(who).Authorization())}, opts...)
 	}
-	ex, err := s.env.Client.Do(ctx, method, path, opts...)
+	ex, err := s.env.Client.Do(s.ctx, method, path, opts...)
 	if ex != nil {
 		s.exchanges = append(s.exchanges, ex)
 	}
@@ -109,7 +109,7 @@ func (s *Scenario) doCtx(ctx context.Context, offset int, who, method, path stri
 		if ex != nil {
 			detail = "\n" + ex.String()
 		}
-		failRequest(errors.New(s.env.Client.Redactor().String(err.Error())), err, detail, offset)
+		failRequest(errors.New(s.env.Client.Redactor().String(err.Error())), err, detail)
 	}
 	return ex
 }
@@ -130,8 +130,12 @@ func (s *Scenario) NewRef(template string) SessionRef {
 }
 
 // Path returns the session's URL path.
-func (r SessionRef) Path() string {
-	return fmt.Sprintf("/serviceconfigs/%s/sessionTemplates/%s/sessions/%s", r.SCID, r.Template, r.Name)
+func (r SessionRef) Path() string { return r.pathWith("sessionTemplates") }
+
+// pathWith returns the session's URL path with the given spelling of the sessionTemplates
+// literal (which the service matches case-insensitively).
+func (r SessionRef) pathWith(segment string) string {
+	return fmt.Sprintf("/serviceconfigs/%s/%s/%s/sessions/%s", r.SCID, segment, r.Template, r.Name)
 }
 
 // JSON returns the reference as a sessionRef object.
@@ -141,6 +145,7 @@ func (r SessionRef) JSON() map[string]any {
 
 // Body renders a body fixture, failing the spec on a fixture error.
 func (s *Scenario) Body(name string, vars map[string]any) map[string]any {
+	GinkgoHelper()
 	m, err := fixtures.BodyMap(name, vars)
 	Expect(err).NotTo(HaveOccurred())
 	return m
@@ -148,6 +153,7 @@ func (s *Scenario) Body(name string, vars map[string]any) map[string]any {
 
 // JoinBody is the request that makes who an active member, merged with extra top-level fields.
 func (s *Scenario) JoinBody(who string, extra map[string]any) map[string]any {
+	GinkgoHelper()
 	body := s.Body("session-join", map[string]any{"XUID": s.Who(who).XUID, "RUN_ID": s.env.RunID})
 	for k, v := range extra {
 		body[k] = mergeValue(body[k], v)
@@ -179,39 +185,39 @@ func (s *Scenario) PutNewSession(who, template string) (SessionRef, *mpsdclient.
 func (s *Scenario) PutNewSessionBody(who, template string, body map[string]any) (SessionRef, *mpsdclient.Exchange) {
 	GinkgoHelper()
 	ref := s.NewRef(template)
-	s.deferLeave(who, ref)
-	return ref, s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(body))
+	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the session
+	return ref, s.PutSession(who, ref, mpsdclient.WithJSON(body))
 }
 
 // CreateSession creates a new session under template with who as its first active member
 // (extra is merged into the request, e.g. constants), expects 201, and registers cleanup.
 func (s *Scenario) CreateSession(who, template string, extra map[string]any) SessionRef {
-	ref := s.NewRef(template)
-	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the session
-	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, extra)))
 	GinkgoHelper()
+	ref, ex := s.PutNewSessionBody(who, template, s.JoinBody(who, extra))
 	blockSetup(ex.Status == http.StatusCreated || ex.Status == http.StatusOK, "SP-CREATE-201", "creating a session", "201 (or 200)", ex)
 	return ref
 }
 
 // Join makes who an active member of ref; expects 200 or 201 and registers cleanup.
 func (s *Scenario) Join(who string, ref SessionRef) *mpsdclient.Exchange {
-	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the membership
-	ex := s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(who, nil)))
 	GinkgoHelper()
+	s.deferLeave(who, ref) // before the PUT: a crash or lost answer must not lose the membership
+	ex := s.PutSession(who, ref, mpsdclient.WithJSON(s.JoinBody(who, nil)))
 	blockSetup(ex.Status == http.StatusOK || ex.Status == http.StatusCreated, "SP-UPDATE-200", "joining a session", "200 or 201", ex)
 	return ex
 }
 
 // Leave removes who from ref now.
 func (s *Scenario) Leave(who string, ref SessionRef) *mpsdclient.Exchange {
-	return s.doCtx(s.ctx, 2, who, http.MethodPut, ref.Path(), mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
+	GinkgoHelper()
+	return s.PutSession(who, ref, mpsdclient.WithRawBody(mustBody("session-leave"), "application/json"))
 }
 
 // deferLeave records who's membership of ref in the run's journal and registers who's leave.
 // Call it before the request that may make who a member, so the journal knows the membership
 // even if the run dies before the answer arrives.
 func (s *Scenario) deferLeave(who string, ref SessionRef) {
+	GinkgoHelper()
 	entry := journal.Entry{
 		RunID: s.env.RunID, Kind: journal.KindMembership, Identity: journal.Qualify(who, s.env.Process),
 		SCID: ref.SCID, Template: ref.Template, Name: ref.Name,
@@ -226,9 +232,22 @@ func (s *Scenario) deferLeave(who string, ref SessionRef) {
 
 // CreateActivity posts an activity handle for who in ref, expects 201 and registers its deletion.
 func (s *Scenario) CreateActivity(who string, ref SessionRef) Handle {
-	body := s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
 	GinkgoHelper()
-	return s.createHandle(who, body, "HC-ACTIVITY-201", "creating an activity handle")
+	return s.createHandle(who, s.ActivityBody(ref), "HC-ACTIVITY-201", "creating an activity handle")
+}
+
+// CreateSessionActivity creates a session under the primary template with who as its first
+// active member (extra as in CreateSession) and who's activity handle for it.
+func (s *Scenario) CreateSessionActivity(who string, extra map[string]any) (SessionRef, Handle) {
+	GinkgoHelper()
+	ref := s.CreateSession(who, s.env.World.Templates.Primary, extra)
+	return ref, s.CreateActivity(who, ref)
+}
+
+// ActivityBody is a valid activity handle body for ref: the one place an activity is built.
+func (s *Scenario) ActivityBody(ref SessionRef) map[string]any {
+	GinkgoHelper()
+	return s.Body("activity-handle", map[string]any{"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name})
 }
 
 // CreateInvite posts an invite from sender to invitee for ref, expects 201 and registers its deletion.
@@ -239,6 +258,7 @@ func (s *Scenario) CreateInvite(sender, invitee string, ref SessionRef) Handle {
 
 // InviteBody is a valid invite body for invitee to ref.
 func (s *Scenario) InviteBody(invitee string, ref SessionRef) map[string]any {
+	GinkgoHelper()
 	return s.Body("invite-handle", map[string]any{
 		"SCID": ref.SCID, "TEMPLATE": ref.Template, "SESSION": ref.Name,
 		"INVITED_XUID": s.Who(invitee).XUID, "TITLE_ID": s.env.World.TitleID,
@@ -250,21 +270,17 @@ func (s *Scenario) InviteBody(invitee string, ref SessionRef) map[string]any {
 // an id; anything else blocks the spec.
 func (s *Scenario) createHandle(who string, body map[string]any, rule, what string) Handle {
 	GinkgoHelper()
-	ex := s.doCtx(s.ctx, 3, who, http.MethodPost, "/handles", mpsdclient.WithJSON(body))
+	ex := s.PostHandle(who, mpsdclient.WithJSON(body))
 	blockSetup(is2xx(ex.Status), rule, what, "a 2xx status", ex)
-	doc, err := ex.Object()
-	id, _ := doc["id"].(string)
-	blockSetup(err == nil && id != "" && !strings.ContainsAny(id, "/?#"), rule, what, "a handle document with an id", ex)
-	s.DeferDeleteHandle(who, id)
+	doc, id, ok := createdHandle(ex)
+	blockSetup(ok, rule, what, "a handle document with an id", ex)
 	return Handle{ID: id, Owner: who, Doc: doc}
 }
-
-// is2xx reports whether status is a success status.
-func is2xx(status int) bool { return status >= 200 && status < 300 }
 
 // DeferDeleteHandle records handle id (created by who) in the run's journal and registers its
 // deletion (as who) when the spec ends. Call it as soon as the 201 names the handle.
 func (s *Scenario) DeferDeleteHandle(who, id string) {
+	GinkgoHelper()
 	entry := journal.Entry{RunID: s.env.RunID, Kind: journal.KindHandle, Identity: journal.Qualify(who, s.env.Process), ID: id}
 	// A handle of Anonymous (only a faulty target creates one) is not journaled: no identity
 	// could undo it. A journal problem is reported, never a spec failure.
@@ -273,13 +289,14 @@ func (s *Scenario) DeferDeleteHandle(who, id string) {
 			AddReportEntry("cleanup problem", err.Error())
 		}
 	}
-	DeferCleanup(func() { s.cleanup(who, entry, http.MethodDelete, "/handles/"+id) })
+	DeferCleanup(func() { s.cleanup(who, entry, http.MethodDelete, handlePath(id)) })
 }
 
 // cleanup sends the cleanup request of the journaled resource entry; a 2xx or 404 is fine and
 // is recorded in the journal as done, anything else (including a journal that cannot be
 // written) is reported as a "cleanup problem", never failed.
 func (s *Scenario) cleanup(who string, entry journal.Entry, method, path string, opts ...mpsdclient.Option) {
+	GinkgoHelper()
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	if who != Anonymous {
@@ -300,19 +317,9 @@ func (s *Scenario) cleanup(who string, entry journal.Entry, method, path string,
 	}
 }
 
-// Query posts a handles query as who with the given body and query-string parameters
-// (name, value pairs).
-func (s *Scenario) Query(who string, body any, params ...string) *mpsdclient.Exchange {
-	Expect(len(params)%2).To(BeZero(), "Query params must be name, value pairs")
-	opts := []mpsdclient.Option{mpsdclient.WithJSON(body)}
-	for i := 0; i < len(params); i += 2 {
-		opts = append(opts, mpsdclient.WithQuery(params[i], params[i+1]))
-	}
-	return s.doCtx(s.ctx, 2, who, http.MethodPost, "/handles/query", opts...)
-}
-
 // QueryByXUIDs is an activity query body for the given identities' XUIDs in the run's SCID.
 func (s *Scenario) QueryByXUIDs(owners ...string) map[string]any {
+	GinkgoHelper()
 	xuids := make([]string, len(owners))
 	for i, o := range owners {
 		xuids[i] = s.Who(o).XUID
@@ -322,27 +329,25 @@ func (s *Scenario) QueryByXUIDs(owners ...string) map[string]any {
 
 // QueryByPeople is an activity query body for the moniker of owner's social graph.
 func (s *Scenario) QueryByPeople(moniker, owner string) map[string]any {
+	GinkgoHelper()
 	return s.Body("query-activity-people", map[string]any{
 		"SCID": s.env.World.SCID, "MONIKER": moniker, "MONIKER_XUID": s.Who(owner).XUID,
 	})
 }
 
-// GetSession reads ref as who.
-func (s *Scenario) GetSession(who string, ref SessionRef) *mpsdclient.Exchange {
-	return s.doCtx(s.ctx, 2, who, http.MethodGet, ref.Path())
-}
-
 // Results decodes a query response's results, failing the spec if the body has none.
 func (s *Scenario) Results(ex *mpsdclient.Exchange) []map[string]any {
+	GinkgoHelper()
 	var body struct {
 		Results []map[string]any `json:"results"`
 	}
-	ExpectWithOffset(1, ex.DecodeJSON(&body)).To(Succeed(), "%s", ex)
+	Expect(ex.DecodeJSON(&body)).To(Succeed(), "%s", ex)
 	return body.Results
 }
 
 // ResultIDs returns the ids of a query's results.
 func (s *Scenario) ResultIDs(ex *mpsdclient.Exchange) []string {
+	GinkgoHelper()
 	results := s.Results(ex)
 	ids := make([]string, 0, len(results))
 	for _, r := range results {
@@ -355,6 +360,7 @@ func (s *Scenario) ResultIDs(ex *mpsdclient.Exchange) []string {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func mustBody(name string) []byte {
+	GinkgoHelper()
 	b, err := fixtures.Body(name, nil)
 	Expect(err).NotTo(HaveOccurred())
 	return b

@@ -27,7 +27,7 @@ var _ = Describe("[sessions]", func() {
 		blockSetup(created.Status == http.StatusCreated, "SP-CREATE-201", "creating a session", "201", created)
 		before := sessionChangeNumber(created)
 
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+		ex := s.PutSession(User1, ref, mpsdclient.WithJSON(map[string]any{
 			"properties": map[string]any{"custom": map[string]any{"round": 2}},
 		}))
 		ExpectStatus(ex, http.StatusOK)
@@ -60,10 +60,10 @@ var _ = Describe("[sessions]", func() {
 		ref, created := s.PutNewSession(User1, s.World().Templates.Primary)
 		stale := created.Header.Get("ETag")
 		blockSetup(created.Status == http.StatusCreated && stale != "", "SP-CREATE-201", "creating a session", "201 with an ETag", created)
-		updated := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("step", 1)))
+		updated := s.PutSession(User1, ref, mpsdclient.WithJSON(customProps("step", 1)))
 		blockSetup(updated.Status == http.StatusOK, "SP-UPDATE-200", "updating the session", "200", updated)
 
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("step", 2)))
+		ex := s.PutSession(User1, ref, mpsdclient.WithHeader("If-Match", stale), mpsdclient.WithJSON(customProps("step", 2)))
 		ExpectStatus(ex, http.StatusPreconditionFailed)
 		ExpectJSON(ex, "session")
 		Expect(ExpectHeader(ex, "ETag")).To(Equal(updated.Header.Get("ETag")), "412 does not carry the current ETag\n%s", ex)
@@ -76,7 +76,7 @@ var _ = Describe("[sessions]", func() {
 			ref, created := s.PutNewSession(User1, s.World().Templates.Primary)
 			current := created.Header.Get("ETag")
 			blockSetup(created.Status == http.StatusCreated && current != "", "SP-CREATE-201", "creating a session", "201 with an ETag", created)
-			ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithHeader("If-Match", ifMatch(current)), mpsdclient.WithJSON(customProps("matched", true)))
+			ex := s.PutSession(User1, ref, mpsdclient.WithHeader("If-Match", ifMatch(current)), mpsdclient.WithJSON(customProps("matched", true)))
 			ExpectStatus(ex, http.StatusOK)
 			Expect(dig(ExpectObject(ex), "properties", "custom", "matched")).To(Equal(true), "the write was not applied\n%s", ex)
 		},
@@ -106,14 +106,14 @@ var _ = Describe("[sessions]", func() {
 	Spec("SP-IF-NONE-MATCH-412", "PUT with If-None-Match * to a session that exists is answered 412", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithHeader("If-None-Match", "*"), mpsdclient.WithJSON(customProps("x", 1)))
+		ex := s.PutSession(User1, ref, mpsdclient.WithHeader("If-None-Match", "*"), mpsdclient.WithJSON(customProps("x", 1)))
 		ExpectStatus(ex, http.StatusPreconditionFailed)
 	})
 
 	Spec("SP-UNKNOWN-MEMBER-400", "PUT with a top-level member other than constants, properties, members, servers and roleTypes is answered 400", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.CreateSession(User1, s.World().Templates.Primary, nil)
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(map[string]any{
+		ex := s.PutSession(User1, ref, mpsdclient.WithJSON(map[string]any{
 			"properties": map[string]any{"custom": map[string]any{}},
 			"gamemode":   "ctf",
 		}))
@@ -123,7 +123,7 @@ var _ = Describe("[sessions]", func() {
 	Spec("SP-EMPTY-204", "PUT that would create a session without any member is answered 204 and creates nothing", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.NewRef(s.World().Templates.Primary)
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(customProps("lonely", true)))
+		ex := s.PutSession(User1, ref, mpsdclient.WithJSON(customProps("lonely", true)))
 		s.deferLeave(User1, ref)
 		ExpectStatus(ex, http.StatusNoContent)
 		get := s.GetSession(User1, ref)
@@ -152,7 +152,7 @@ var _ = Describe("[sessions] unknown templates", func() {
 	Spec("SP-UNKNOWN-TEMPLATE-404", "PUT of a session under a template that does not exist in the SCID is answered 404", func(ctx SpecContext) {
 		s := NewScenario(ctx)
 		ref := s.NewRef("mc-no-such-template-" + s.NewSessionName()[len("mc-"):])
-		ex := s.Do(User1, http.MethodPut, ref.Path(), mpsdclient.WithJSON(s.JoinBody(User1, nil)))
+		ex := s.PutSession(User1, ref, mpsdclient.WithJSON(s.JoinBody(User1, nil)))
 		s.deferLeave(User1, ref)
 		ExpectTextError(ex, http.StatusNotFound)
 	})

@@ -1,10 +1,16 @@
+// faults.go holds the fault switches: their names, the catalog (FaultInfo: the rule each
+// breaks and how) and the lookup the decision points use.
+
 package emulator
+
+import "slices"
 
 // Faults are deliberate, realistic defects the emulator can be started with (Config.Faults).
 // Each breaks exactly one catalog rule, so a conformance run against a faulted emulator must
 // fail that rule; this is how the suites are self-tested. Every fault is checked in exactly
-// one place, the place where its rule is enforced: a single `if e.fault(faultX)` branch, or a
-// case of the rule's decision point in decisions.go (where variants are decided too).
+// one place, the place where its rule is decided: a named decision point in one of the
+// decisions_*.go files (where variants are decided too), so the reference logic never tests
+// a fault itself.
 
 // Fault switch names.
 const (
@@ -133,6 +139,7 @@ type FaultInfo struct {
 	Description string
 }
 
+// faultCatalog describes every fault, in the order Faults lists them.
 var faultCatalog = []FaultInfo{
 	{Name: faultSkipContractVersionCheck, Rule: "HDR-CV-INVALID-4XX", Description: "requests without an X-Xbl-Contract-Version header, or with an unsupported or non-numeric value, are accepted (as contract 107) instead of answering 400"},
 	{Name: faultContractVersionError406, Rule: "HDR-CV-INVALID-400", Description: "a missing, non-numeric or unsupported X-Xbl-Contract-Version is answered 406 Not Acceptable instead of 400"},
@@ -257,19 +264,19 @@ func Faults() []FaultInfo {
 // fault reports whether the named fault is switched on.
 func (e *Emulator) fault(name string) bool { return e.faults[name] }
 
-func knownFault(name string) bool {
-	for _, f := range faultCatalog {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+// knownFault reports whether name is a fault of the catalog.
+func knownFault(name string) bool { return slices.Contains(faultNames(), name) }
+
+// faultNames lists the fault names in catalog order.
+func faultNames() []string {
+	return catalogNames(faultCatalog, func(f FaultInfo) string { return f.Name })
 }
 
-func faultNames() []string {
-	names := make([]string, len(faultCatalog))
-	for i, f := range faultCatalog {
-		names[i] = f.Name
+// catalogNames lists the name of every entry of a catalog (faults or variants), in order.
+func catalogNames[T any](catalog []T, name func(T) string) []string {
+	names := make([]string, len(catalog))
+	for i, entry := range catalog {
+		names[i] = name(entry)
 	}
 	return names
 }

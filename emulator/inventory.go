@@ -1,3 +1,6 @@
+// inventory.go holds the opt-in debugging endpoint (InventoryPath) and Inventory, a snapshot
+// of the sessions and handles the emulator holds.
+
 package emulator
 
 import (
@@ -25,21 +28,27 @@ type Inventory struct {
 
 // InventoryRef names a session.
 type InventoryRef struct {
-	SCID     string `json:"scid"`
+	// SCID is the session's service configuration id, as first written.
+	SCID string `json:"scid"`
+	// Template is the session template's name, as first written.
 	Template string `json:"templateName"`
-	Name     string `json:"name"`
+	// Name is the session name, as first written.
+	Name string `json:"name"`
 }
 
 // InventoryHandle is one stored handle.
 type InventoryHandle struct {
-	ID   string `json:"id"`
+	// ID is the handle id, a lower-case GUID.
+	ID string `json:"id"`
+	// Type is the handle type: activity, invite, transfer or search.
 	Type string `json:"type"`
 	// OwnerXUID is the XUID of the user that created the handle; empty when a server
 	// principal created it.
 	OwnerXUID string `json:"ownerXuid,omitempty"`
 	// InvitedXUID is an invite's invitee.
-	InvitedXUID string       `json:"invitedXuid,omitempty"`
-	SessionRef  InventoryRef `json:"sessionRef"`
+	InvitedXUID string `json:"invitedXuid,omitempty"`
+	// SessionRef is the session the handle points at (which may not exist).
+	SessionRef InventoryRef `json:"sessionRef"`
 }
 
 // InventorySession is one stored session.

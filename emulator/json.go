@@ -1,3 +1,7 @@
+// json.go holds the generic JSON helpers: decoding request bodies into generic values,
+// typed field access with messages naming the field (reqString, optObject, checkKeys, ...),
+// and copying, merging and comparing decoded values.
+
 package emulator
 
 import (
@@ -143,6 +147,46 @@ func checkKeys(m map[string]any, path string, allowed ...string) error {
 	return nil
 }
 
+// checkBoolOrNull rejects m[key] when it is present, not null and not a boolean.
+func checkBoolOrNull(m map[string]any, path, key string) error {
+	if v, ok := m[key]; ok && v != nil {
+		if _, ok := v.(bool); !ok {
+			return badRequest("%s must be a boolean, not %s", join(path, key), jsonType(v))
+		}
+	}
+	return nil
+}
+
+// checkStringOrNull rejects m[key] when it is present, not null and not a string.
+func checkStringOrNull(m map[string]any, path, key string) error {
+	if v, ok := m[key]; ok && v != nil {
+		if _, ok := v.(string); !ok {
+			return badRequest("%s must be a string, not %s", join(path, key), jsonType(v))
+		}
+	}
+	return nil
+}
+
+// arrayOf reports whether v is an array whose every element satisfies elem.
+func arrayOf(v any, elem func(any) bool) bool {
+	arr, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, x := range arr {
+		if !elem(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// isString reports whether x is a string.
+func isString(x any) bool {
+	_, ok := x.(string)
+	return ok
+}
+
 // intValue reads an integer from a decoded or emulator-set value.
 func intValue(v any) (int64, bool) {
 	switch n := v.(type) {
@@ -225,6 +269,7 @@ func jsonEqual(a, b any) bool {
 	return errA == nil && errB == nil && bytes.Equal(ra, rb)
 }
 
+// sortedKeys lists the keys of m in ascending order.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

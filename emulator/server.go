@@ -1,3 +1,6 @@
+// server.go holds Server, the emulator served over HTTP on a local address, and NewKey, a
+// random token key for it.
+
 package emulator
 
 import (
@@ -26,7 +29,10 @@ type Server struct {
 }
 
 // NewServer starts an emulator configured by cfg on addr (DefaultListenAddr when empty).
-func NewServer(cfg Config, addr string) (*Server, error) {
+// Each of wrap, if any is given, is put in front of the emulator, the first outermost: a
+// middleware that sees every request and response (cmd/mpsdconf-bench records the traffic
+// so).
+func NewServer(cfg Config, addr string, wrap ...func(http.Handler) http.Handler) (*Server, error) {
 	emu, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start emulator: %w", err)
@@ -41,10 +47,18 @@ func NewServer(cfg Config, addr string) (*Server, error) {
 	s := &Server{
 		URL:      "http://" + ln.Addr().String(),
 		Emulator: emu,
-		srv:      &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second},
+		srv:      &http.Server{Handler: wrapped(emu, wrap), ReadHeaderTimeout: 10 * time.Second},
 	}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// wrapped puts the middlewares wrap in front of h, the first outermost.
+func wrapped(h http.Handler, wrap []func(http.Handler) http.Handler) http.Handler {
+	for i := len(wrap) - 1; i >= 0; i-- {
+		h = wrap[i](h)
+	}
+	return h
 }
 
 // Close stops the server, letting requests in flight finish for up to five seconds.

@@ -46,3 +46,32 @@ func TestNewServerErrors(t *testing.T) {
 		t.Errorf("a bad address: %v", err)
 	}
 }
+
+func TestNewServerWrapsTheEmulator(t *testing.T) {
+	key, err := NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	mark := func(name string) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				order = append(order, name)
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	srv, err := NewServer(ConfigFromEnvironment(fixtures.DefaultEnvironment(), []byte(key)), "", mark("outer"), mark("inner"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/handles/00000000-0000-0000-0000-000000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if strings.Join(order, ",") != "outer,inner" || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("middlewares ran as %v, status %d; want outer,inner and the emulator's 401", order, resp.StatusCode)
+	}
+}

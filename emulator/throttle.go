@@ -1,3 +1,6 @@
+// throttle.go holds the middleware of Config.ThrottleEvery, which answers every n-th
+// request 429 Too Many Requests.
+
 package emulator
 
 import (

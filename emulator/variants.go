@@ -1,4 +1,9 @@
+// variants.go holds the variant switches: their names, the catalog (VariantInfo: why the
+// contract allows each) and the lookup the decision points use.
+
 package emulator
+
+import "slices"
 
 // Variants are the dual of faults: switches that make the emulator behave in another way the
 // contract ALLOWS (Config.Variants). The reference behaviour is one reading of a thin contract;
@@ -8,7 +13,7 @@ package emulator
 // fail, which is what they are for.
 //
 // Variants, like faults, are never tested inline in the handlers: each one changes the answer
-// of a named decision point (see decisions.go), which says what the default is and which
+// of a named decision point (see the decisions_*.go files), which says what the default is and which
 // variants and faults change it.
 
 // Variant switch names.
@@ -65,6 +70,7 @@ type VariantInfo struct {
 	ContractVersion int
 }
 
+// variantCatalog describes every variant, in the order Variants lists them.
 var variantCatalog = []VariantInfo{
 	{
 		Name:        variantInviteAnswers200,
@@ -215,19 +221,10 @@ func Variants() []VariantInfo {
 // variant reports whether the named variant is switched on.
 func (e *Emulator) variant(name string) bool { return e.variants[name] }
 
-func knownVariant(name string) bool {
-	for _, v := range variantCatalog {
-		if v.Name == name {
-			return true
-		}
-	}
-	return false
-}
+// knownVariant reports whether name is a variant of the catalog.
+func knownVariant(name string) bool { return slices.Contains(variantNames(), name) }
 
+// variantNames lists the variant names in catalog order.
 func variantNames() []string {
-	names := make([]string, len(variantCatalog))
-	for i, v := range variantCatalog {
-		names[i] = v.Name
-	}
-	return names
+	return catalogNames(variantCatalog, func(v VariantInfo) string { return v.Name })
 }

@@ -33,7 +33,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mpsdconf/mpsdconf/internal/bench"
+	"github.com/mpsdconf/mpsdconf/cmd/mpsdconf-bench/bench"
 )
 
 // options are the command-line settings.

@@ -1,3 +1,6 @@
+// load.go holds the closed-loop HTTP load generator of figure 4 (Load), its client, the
+// mixed handles workload and the bare net/http handler it is compared with.
+
 package bench
 
 import (

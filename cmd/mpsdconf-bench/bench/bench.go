@@ -1,11 +1,18 @@
 // Package bench holds the library code of the whole-run performance measurements printed by
-// `make bench` (cmd/mpsdconf-bench): medians, figures with their targets, a recording
+// `make bench` (the mpsdconf-bench command, its only user): medians, figures with their targets, a recording
 // middleware and a bare replayer for the suite's HTTP traffic, a closed-loop HTTP load
 // generator, and the process measurements (wall time, peak resident memory) of the mpsdconf
 // binary.
 //
 // Nothing here asserts a speed: figures are printed with their targets and a met/missed
 // verdict, and only an error (a run that fails, a replay that cannot be sent) is fatal.
+//
+// It serves the emulator it measures with emulator.NewServer, like mpsdconf run and emulate,
+// and so sits above the emulator package (which is why it is not under internal/, the
+// lowest layer). bench.go holds the figures, medians and the machine description;
+// measure.go the Measurer, with the measurements in replay_ratio.go, speed.go and memory.go;
+// load.go the load generator; record.go the recorder and replayer; proc.go the process
+// measurements.
 package bench
 
 import (
@@ -68,7 +75,9 @@ const (
 
 // Target is the bound a figure should respect.
 type Target struct {
-	Cmp   Comparison
+	// Cmp is how the value is compared with Limit (None: no target).
+	Cmp Comparison
+	// Limit is the bound.
 	Limit float64
 }
 
@@ -155,10 +164,14 @@ func (f Figure) Line() string {
 
 // Machine describes where the figures were measured.
 type Machine struct {
-	CPU       string
-	Cores     int
+	// CPU is the processor model.
+	CPU string
+	// Cores is the number of logical CPUs.
+	Cores int
+	// GoVersion is the Go release the program was built with.
 	GoVersion string
-	OS        string
+	// OS names the operating system, its architecture and kernel.
+	OS string
 }
 
 // String renders the machine on one line.

@@ -1,3 +1,6 @@
+// record.go holds the Recorder, a middleware that logs the suite's HTTP traffic, and
+// Replay, which sends a recorded log again with a bare client, mapping server-invented ids.
+
 package bench
 
 import (
@@ -22,10 +25,12 @@ type Recorded struct {
 	Header http.Header
 	// Body is the request body as received.
 	Body []byte
-	// Status, ResponseHeader and ResponseBody are the answer.
-	Status         int
+	// Status is the answer's status code.
+	Status int
+	// ResponseHeader is the answer's header.
 	ResponseHeader http.Header
-	ResponseBody   []byte
+	// ResponseBody is the answer's body.
+	ResponseBody []byte
 }
 
 // Recorder is middleware that logs every request passing through it to next, with its
@@ -102,6 +107,7 @@ type captureWriter struct {
 	body   bytes.Buffer
 }
 
+// WriteHeader keeps the first status and the header as sent, and passes them on.
 func (c *captureWriter) WriteHeader(status int) {
 	if c.status == 0 {
 		c.status = status
@@ -110,6 +116,7 @@ func (c *captureWriter) WriteHeader(status int) {
 	c.ResponseWriter.WriteHeader(status)
 }
 
+// Write keeps a copy of the body bytes and passes them on.
 func (c *captureWriter) Write(p []byte) (int, error) {
 	if c.status == 0 {
 		c.WriteHeader(http.StatusOK)
@@ -124,10 +131,14 @@ func (c *captureWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 // Mismatch is a replayed request whose status differs from the recorded one (Replayed 0:
 // no response, see Err).
 type Mismatch struct {
-	Index              int
-	Method, URI        string
+	// Index is the request's position in the log.
+	Index int
+	// Method and URI are the recorded request's.
+	Method, URI string
+	// Recorded and Replayed are the two statuses.
 	Recorded, Replayed int
-	Err                string
+	// Err says why the replay got no response, if so.
+	Err string
 }
 
 // String renders the mismatch on one line.

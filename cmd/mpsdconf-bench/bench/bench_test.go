@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -180,13 +179,13 @@ func newTestWorld(t *testing.T) *testWorld {
 	return w
 }
 
-func (w *testWorld) server(t *testing.T, wrap func(http.Handler) http.Handler) *httptest.Server {
+// server serves a fresh emulator of the world behind the middlewares wrap.
+func (w *testWorld) server(t *testing.T, wrap ...func(http.Handler) http.Handler) *emulator.Server {
 	t.Helper()
-	emu, err := emulator.New(emulator.ConfigFromEnvironment(w.env, w.key))
+	srv, err := emulator.NewServer(emulator.ConfigFromEnvironment(w.env, w.key), "", wrap...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(wrap(emu))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -199,7 +198,7 @@ func TestReplayReproducesRecordedStatuses(t *testing.T) {
 	w := newTestWorld(t)
 	var rec *Recorder
 	srv := w.server(t, func(h http.Handler) http.Handler { rec = NewRecorder(h); return rec })
-	client := srv.Client()
+	client := &http.Client{}
 	send := func(method, path, who string, body []byte, hdrs ...string) (int, http.Header, []byte) {
 		t.Helper()
 		req, err := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
@@ -288,8 +287,8 @@ func TestReplayReproducesRecordedStatuses(t *testing.T) {
 		t.Fatalf("recorded statuses %v, want %v", got, want)
 	}
 
-	fresh := w.server(t, func(h http.Handler) http.Handler { return h })
-	res, err := Replay(context.Background(), fresh.Client(), fresh.URL, log)
+	fresh := w.server(t)
+	res, err := Replay(context.Background(), &http.Client{}, fresh.URL, log)
 	if err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
@@ -306,7 +305,7 @@ func TestReplayReproducesRecordedStatuses(t *testing.T) {
 	if err := os.WriteFile(logFile, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	again := w.server(t, func(h http.Handler) http.Handler { return h })
+	again := w.server(t)
 	var printed bytes.Buffer
 	if err := ReplayFile(context.Background(), logFile, again.URL, &printed); err != nil {
 		t.Fatalf("ReplayFile: %v", err)
@@ -327,13 +326,13 @@ func TestReplayReproducesRecordedStatuses(t *testing.T) {
 // the bare handler (no timing: the requests must all be answered with a 2xx).
 func TestMixedHandlesCycle(t *testing.T) {
 	w := newTestWorld(t)
-	for name, wrap := range map[string]func(http.Handler) http.Handler{
-		"emulator": func(h http.Handler) http.Handler { return h },
-		"bare":     func(http.Handler) http.Handler { return BareHandler() },
+	for name, wrap := range map[string][]func(http.Handler) http.Handler{
+		"emulator": nil,
+		"bare":     {instead(BareHandler())},
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := w.server(t, wrap)
-			m, err := NewMixedHandles(srv.Client(), srv.URL, w.env, w.key, 2)
+			srv := w.server(t, wrap...)
+			m, err := NewMixedHandles(&http.Client{}, srv.URL, w.env, w.key, 2)
 			if err != nil {
 				t.Fatal(err)
 			}

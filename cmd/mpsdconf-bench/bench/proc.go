@@ -1,3 +1,6 @@
+// proc.go holds the process measurements: running the mpsdconf binary and timing it, its
+// peak resident memory (rusage, GNU time, /proc), and reading a run's report.json.
+
 package bench
 
 import (
@@ -132,7 +135,7 @@ func parseProcStatus(r io.Reader) (ProcMemory, error) {
 		found++
 	}
 	if err := sc.Err(); err != nil {
-		return ProcMemory{}, err
+		return ProcMemory{}, fmt.Errorf("read status: %w", err)
 	}
 	if found < 2 {
 		return ProcMemory{}, errors.New("no VmHWM and VmRSS lines")

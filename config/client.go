@@ -36,5 +36,6 @@ func (r Resolved) newClient(target string, ids *identity.Store) (*mpsdclient.Cli
 			MaxRetries: r.Retry.MaxRetries, MaxWait: r.Retry.MaxWait.D(), DefaultBackoff: time.Second,
 		}),
 		mpsdclient.WithRateLimit(r.RateLimit),
+		mpsdclient.WithCircuitBreaker(r.MaxConsecutiveFailures),
 	)
 }

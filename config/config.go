@@ -41,6 +41,10 @@ type Config struct {
 	RequestTimeout Duration `yaml:"requestTimeout" json:"requestTimeout"`
 	// Procs is the number of processes the specs are spread over.
 	Procs int `yaml:"procs" json:"procs"`
+	// Shard runs one share of the specs, for runs spread over machines: "K/N" (shard K of N,
+	// chosen by each spec's name, see ShardOf) or "index/N" (K from JOB_COMPLETION_INDEX + 1);
+	// empty runs every spec.
+	Shard string `yaml:"shard" json:"shard,omitempty"`
 	// TLS configures certificate checks and the client certificate.
 	TLS TLSConfig `yaml:"tls" json:"tls"`
 	// Proxy is the HTTP proxy URL; empty uses HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
@@ -49,6 +53,16 @@ type Config struct {
 	Retry RetryConfig `yaml:"retry" json:"retry"`
 	// RateLimit caps requests per second sent to the target; 0 means no limit.
 	RateLimit float64 `yaml:"rateLimit" json:"rateLimit"`
+	// MaxConsecutiveFailures is how many requests in a row may get no response before the run
+	// stops sending (the target stopped answering); 0 never stops.
+	MaxConsecutiveFailures int `yaml:"maxConsecutiveFailures" json:"maxConsecutiveFailures"`
+	// Expectations is the target's expectations file: rules and specs known to fail on it.
+	Expectations string `yaml:"expectations" json:"expectations,omitempty"`
+	// FailOnUnexpectedPass fails the run when an expectation no longer holds (a stale entry).
+	FailOnUnexpectedPass bool `yaml:"failOnUnexpectedPass" json:"failOnUnexpectedPass"`
+	// FlakeAttempts retries a failed spec up to this many times; a spec that passes on a retry
+	// is reported as flaky. 0 means no retry.
+	FlakeAttempts int `yaml:"flakeAttempts" json:"flakeAttempts"`
 	// World describes the target's test world and identities; empty means the built-in one.
 	World fixtures.Environment `yaml:",inline" json:"world"`
 	// IdentityPools are extra identity sets for parallel runs against a target whose
@@ -135,6 +149,9 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxRetries     = 4
 	DefaultMaxRetryWait   = 60 * time.Second
+	// DefaultMaxConsecutiveFailures is how many requests in a row may go unanswered before the
+	// run stops sending to the target.
+	DefaultMaxConsecutiveFailures = 5
 )
 
 // MaxProcs is the most processes one run may use (one identity set each).
@@ -149,5 +166,7 @@ func Default() Config {
 		RequestTimeout: Duration(DefaultRequestTimeout),
 		Procs:          1,
 		Retry:          RetryConfig{MaxRetries: DefaultMaxRetries, MaxWait: Duration(DefaultMaxRetryWait)},
+
+		MaxConsecutiveFailures: DefaultMaxConsecutiveFailures,
 	}
 }

@@ -25,6 +25,10 @@ func (r Resolved) ProcessWorlds(n int) ([]fixtures.Environment, error) {
 
 func (r Resolved) processWorlds(n int) ([]fixtures.Environment, error) {
 	minted := r.minted()
+	offset := r.ShardIdentityOffset()
+	if minted && offset > 0 && offset+n > fixtures.MaxWorkers {
+		return nil, fmt.Errorf("shard: shard %s with %d processes needs identity set %d, but there are %d: use fewer processes per shard", r.SpecShard, n, offset+n, fixtures.MaxWorkers)
+	}
 	if !minted && n-1 > len(r.IdentityPools) {
 		return nil, fmt.Errorf("procs: %d processes against a target with configured identities need %d identityPools (one per process after the first), the configuration has %d",
 			n, n-1, len(r.IdentityPools))
@@ -32,7 +36,7 @@ func (r Resolved) processWorlds(n int) ([]fixtures.Environment, error) {
 	worlds := make([]fixtures.Environment, n)
 	for k := range worlds {
 		if minted {
-			w, err := r.TestWorld.ForWorker(k)
+			w, err := r.TestWorld.ForWorker(offset + k)
 			if err != nil {
 				return nil, err
 			}
@@ -53,6 +57,31 @@ func (r Resolved) processWorlds(n int) ([]fixtures.Environment, error) {
 		worlds[k] = w
 	}
 	return worlds, nil
+}
+
+// ShardIdentityOffset is the first identity set of this shard's processes where the harness
+// mints tokens: shards of one run may run at the same time against one target, and MPSD keeps
+// per-user state, so shard K's processes act as identity sets (K-1)*procs onwards. It is 0
+// without shards and for configured identities (each shard's machine brings its own).
+func (r Resolved) ShardIdentityOffset() int {
+	if !r.minted() || r.SpecShard.Count < 2 {
+		return 0
+	}
+	return (r.SpecShard.Index - 1) * r.Procs
+}
+
+// ShardWorld is the world of a single-process run of this shard: the test world, or for a
+// shard with minted identities its own identity set (see ShardIdentityOffset). Its errors are
+// *Error.
+func (r Resolved) ShardWorld() (fixtures.Environment, error) {
+	if r.ShardIdentityOffset() == 0 {
+		return r.TestWorld, nil
+	}
+	worlds, err := r.ProcessWorlds(1)
+	if err != nil {
+		return r.TestWorld, err
+	}
+	return worlds[0], nil
 }
 
 // withAuthorizations copies the identities with each one's Authorization value as the store

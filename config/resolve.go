@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/catalog"
@@ -20,6 +21,9 @@ type Resolved struct {
 	// SpecFilter is the Ginkgo label filter that selects the specs: the profile's filter
 	// combined (AND) with LabelFilter.
 	SpecFilter string
+	// SpecShard is the share of the specs the run runs (Shard resolved, "index/N" read from
+	// JOB_COMPLETION_INDEX); the zero value runs every spec.
+	SpecShard Shard
 }
 
 // Resolve fills defaults for zero values and checks every setting, naming the bad one. Its
@@ -42,6 +46,11 @@ func resolve(cfg Config) (Resolved, error) {
 	if err := checkValues(r); err != nil {
 		return r, err
 	}
+	shard, err := ParseShard(r.Shard, os.Getenv)
+	if err != nil {
+		return r, err
+	}
+	r.SpecShard = shard
 	if r.RandomSeed == 0 {
 		r.RandomSeed = time.Now().UnixNano() % 1_000_000
 	}

@@ -63,6 +63,8 @@ func Settings() []Setting {
 			func(c *Config) any { return &c.RandomizeAll }},
 		{"procs", "procs", "MPSDCONF_PROCS", fmt.Sprintf("processes to spread the specs over, 1 to %d (default 1)", MaxProcs),
 			func(c *Config) any { return &c.Procs }},
+		{"shard", "shard", "MPSDCONF_SHARD", "run one share of the specs across machines: K/N (shard K of N, by each spec's name) or index/N (K from $JOB_COMPLETION_INDEX + 1); merge the shards' reports with mpsdconf merge (default: every spec)",
+			func(c *Config) any { return &c.Shard }},
 		{"timeout", "timeout", "MPSDCONF_TIMEOUT", "limit for the whole run (default " + d.Timeout.D().String() + ")",
 			func(c *Config) any { return &c.Timeout }},
 		{"requestTimeout", "request-timeout", "MPSDCONF_REQUEST_TIMEOUT", "limit for each HTTP attempt (default " + d.RequestTimeout.D().String() + ")",
@@ -83,6 +85,14 @@ func Settings() []Setting {
 			func(c *Config) any { return &c.Retry.MaxWait }},
 		{"rateLimit", "rate-limit", "MPSDCONF_RATE_LIMIT", "most requests per second sent to the target, for shared targets (default 0: no limit)",
 			func(c *Config) any { return &c.RateLimit }},
+		{"maxConsecutiveFailures", "max-consecutive-failures", "MPSDCONF_MAX_CONSECUTIVE_FAILURES", fmt.Sprintf("requests in a row without any response after which the run stops sending: the target stopped answering (default %d; 0 never stops)", d.MaxConsecutiveFailures),
+			func(c *Config) any { return &c.MaxConsecutiveFailures }},
+		{"expectations", "expectations", "MPSDCONF_EXPECTATIONS", "YAML file of the rules and specs expected to fail (or be blocked or skipped) on this target: expected outcomes do not fail the run",
+			func(c *Config) any { return &c.Expectations }},
+		{"failOnUnexpectedPass", "fail-on-unexpected-pass", "MPSDCONF_FAIL_ON_UNEXPECTED_PASS", "fail the run when an expectation no longer holds, so stale entries get removed (default false)",
+			func(c *Config) any { return &c.FailOnUnexpectedPass }},
+		{"flakeAttempts", "flake-attempts", "MPSDCONF_FLAKE_ATTEMPTS", "retry a failed spec up to N times; one that passes on a retry is reported as flaky (default 0: no retry)",
+			func(c *Config) any { return &c.FlakeAttempts }},
 	}
 }
 

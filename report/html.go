@@ -41,9 +41,9 @@ ul.specs{margin:.3rem 0;padding-left:1.1rem}
 .tile{border:1px solid #d0d7de;border-radius:8px;padding:.5rem .9rem;min-width:6.5rem}
 .tile .n{font-size:1.5rem;font-weight:700}
 .tile .k{color:#59636e;font-size:.85rem}
-.tile.failed .n{color:#cf222e}.tile.passed .n{color:#1a7f37}.tile.harness-error .n{color:#bc4c00}.tile.skipped .n{color:#59636e}.tile.blocked .n{color:#8250df}
+.tile.failed .n{color:#cf222e}.tile.passed .n{color:#1a7f37}.tile.harness-error .n{color:#bc4c00}.tile.skipped .n{color:#59636e}.tile.blocked .n{color:#8250df}.tile.flaky .n{color:#0969da}.tile.expected .n{color:#9a6700}
 .badge{display:inline-block;border-radius:1em;padding:0 .55em;font-size:.8rem;font-weight:600;color:#fff;white-space:nowrap}
-.badge.passed{background:#1a7f37}.badge.failed{background:#cf222e}.badge.skipped{background:#6e7781}.badge.harness-error{background:#bc4c00}.badge.blocked{background:#8250df}
+.badge.passed{background:#1a7f37}.badge.failed{background:#cf222e}.badge.skipped{background:#6e7781}.badge.harness-error{background:#bc4c00}.badge.blocked{background:#8250df}.badge.flaky{background:#0969da}.badge.expected{background:#9a6700}
 tr.failed td:first-child{border-left:4px solid #cf222e}tr.harness-error td:first-child{border-left:4px solid #bc4c00}
 .problem{border:1px solid #d0d7de;border-left:5px solid #cf222e;border-radius:6px;padding:.6rem .9rem;margin:.8rem 0}
 .problem.harness-error{border-left-color:#bc4c00}.problem.blocked{border-left-color:#8250df}
@@ -68,12 +68,15 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <div class="tile blocked"><div class="n">{{.Blocked}}</div><div class="k">blocked</div></div>
 <div class="tile skipped"><div class="n">{{.Skipped}}</div><div class="k">skipped</div></div>
 <div class="tile harness-error"><div class="n">{{.HarnessErrors}}</div><div class="k">harness errors</div></div>
+{{if .Flaky}}<div class="tile flaky"><div class="n">{{.Flaky}}</div><div class="k">flaky</div></div>{{end}}
+{{if .Expected}}<div class="tile expected"><div class="n">{{.Expected}}</div><div class="k">expected failures</div></div>{{end}}
 {{end}}{{with .Summary.Metadata.Requests}}<div class="tile"><div class="n">{{.Requests}}</div><div class="k">requests</div></div>
 <div class="tile"><div class="n">{{.Retries}}</div><div class="k">retries</div></div>
 <div class="tile"><div class="n">{{.Throttled}}</div><div class="k">throttled out</div></div>
 </div>{{end}}
 {{if .FailedRules}}<p id="failed-rules">Rules not met or not checked: {{range $i, $r := .FailedRules}}{{if $i}}, {{end}}<a class="mono" href="#rule-{{$r.ID}}">{{$r.ID}}</a> <span class="badge {{$r.Status}}">{{$r.Status}}</span>{{end}}. <a href="#problems">Failed, blocked and unchecked specs</a>.</p>{{end}}
 {{with .Trace.RuleTotals}}<p>Rules: {{.Rules}} in the catalog, {{.Passed}} passed, {{.Failed}} failed, {{.Blocked}} blocked by another rule's break, {{.Skipped}} skipped, {{.HarnessErrors}} not checked (harness errors).</p>{{end}}
+{{with .Summary.Expectations}}<p id="expectations">Expectations <span class="mono">{{.File}}</span>: {{.Matched}} spec(s) ended as expected, {{len .UnexpectedPasses}} unexpected pass(es){{range .UnexpectedPasses}} (<span class="mono">{{.Entry}}</span>){{end}}, {{len .Expired}} expired entr(y/ies) ignored.</p>{{end}}
 <p class="muted">Run <span class="mono">{{.Summary.Metadata.RunID}}</span> against <span class="mono">{{.Summary.Metadata.Target}}</span>, profile {{.Summary.Metadata.Profile}}, started {{.Started}}, {{.Duration}}. Details under <a href="#run">Run</a>.</p>
 </header>
 {{if .CleanupProblem}}
@@ -131,7 +134,7 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <dt>profile</dt><dd>{{.Profile}}</dd>
 <dt>label filter</dt><dd class="mono">{{if .LabelFilter}}{{.LabelFilter}}{{else}}(none){{end}}</dd>
 <dt>random seed</dt><dd class="mono">{{.RandomSeed}}</dd>
-<dt>processes</dt><dd>{{.Procs}}</dd>
+<dt>processes</dt><dd>{{.Procs}}</dd>{{with .Shard}}<dt>shard</dt><dd>{{.}}</dd>{{end}}
 {{if .Faults}}<dt>emulator faults</dt><dd class="mono">{{range $i, $f := .Faults}}{{if $i}}, {{end}}{{$f}}{{end}}</dd>{{end}}
 {{if .Variants}}<dt>emulator variants</dt><dd class="mono">{{range $i, $v := .Variants}}{{if $i}}, {{end}}{{$v}}{{end}}</dd>{{end}}
 <dt>started</dt><dd>{{$.Started}}</dd>

@@ -33,3 +33,22 @@ func marshalReadable(v any) ([]byte, error) {
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
+
+// ReadSummary reads a run's report.json (a file, or a folder that holds one).
+func ReadSummary(path string) (Summary, error) {
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		path = filepath.Join(path, JSONFile)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Summary{}, fmt.Errorf("read report: %w", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return Summary{}, fmt.Errorf("read report %s: %w", path, err)
+	}
+	if s.Metadata.RunID == "" && s.Verdict == "" {
+		return Summary{}, fmt.Errorf("read report %s: not an mpsdconf report.json (no run ID, no verdict)", path)
+	}
+	return s, nil
+}

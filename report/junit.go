@@ -62,7 +62,39 @@ func annotateJUnit(path string, s Summary) error {
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
+	out, err = markFlaky(out, s.Specs)
+	if err != nil {
+		return err
+	}
 	return os.WriteFile(path, append([]byte(xml.Header), append(out, '\n')...), 0o644)
+}
+
+// markFlaky gives the test case of every flaky spec (passed on a retry) one <rerunFailure> per
+// failed attempt, the surefire form that Jenkins and other JUnit readers show as flaky (Ginkgo's
+// types have no such element, so it goes into the encoded document).
+func markFlaky(doc []byte, specs []SpecResult) ([]byte, error) {
+	for _, sp := range specs {
+		if sp.Outcome != OutcomeFlaky {
+			continue
+		}
+		var name strings.Builder
+		if err := xml.EscapeText(&name, []byte(sp.Name)); err != nil {
+			return nil, fmt.Errorf("encode flaky spec %q: %w", sp.Name, err)
+		}
+		start := strings.Index(string(doc), `<testcase name="`+name.String())
+		if start < 0 {
+			continue // not in this document (a suite node, or filtered out of JUnit)
+		}
+		end := start + strings.IndexByte(string(doc[start:]), '>') + 1
+		var msg strings.Builder
+		_ = xml.EscapeText(&msg, []byte(fmt.Sprintf("[%s] flaky: %s", sp.Rule, sp.Cause)))
+		var reruns strings.Builder
+		for a := 1; a < sp.Attempts; a++ {
+			fmt.Fprintf(&reruns, "\n      <rerunFailure message=\"%s\" type=\"flaky\">attempt %d of %d failed</rerunFailure>", msg.String(), a, sp.Attempts)
+		}
+		doc = append(doc[:end:end], append([]byte(reruns.String()), doc[end:]...)...)
+	}
+	return doc, nil
 }
 
 // junitProperties are the run's metadata as test suite properties.
@@ -105,6 +137,11 @@ func annotateCase(tc *reporters.JUnitTestCase, results map[string]SpecResult) {
 		return
 	}
 	switch {
+	case sp.Expected != nil && tc.Failure != nil:
+		// Expected on this target: a skip that says so, never a failure of the gate.
+		tc.Skipped = &reporters.JUnitSkipped{Message: junitExpectedMessage(sp)}
+		tc.SystemOut = strings.TrimRight(tc.SystemOut+"\n"+tc.Failure.Description, "\n") + "\n"
+		tc.Failure = nil
 	case sp.Outcome == OutcomeBlocked && tc.Failure != nil:
 		// Counted once, at the rule the setup broke: here a skip that says why.
 		tc.Skipped = &reporters.JUnitSkipped{Message: junitFailureMessage(sp)}
@@ -150,6 +187,17 @@ func junitFailureMessage(sp SpecResult) string {
 		return sp.Cause
 	}
 	return "[" + sp.Rule + "] " + sp.Cause
+}
+
+// junitExpectedMessage is the message of an expected failure's <skipped>: the rule, that the
+// outcome was expected and why, and the cause.
+func junitExpectedMessage(sp SpecResult) string {
+	e := sp.Expected
+	msg := fmt.Sprintf("[%s] expected %s on this target: %s", sp.Rule, e.Outcome, e.Reason)
+	if e.Link != "" {
+		msg += " (" + e.Link + ")"
+	}
+	return msg + ": " + sp.Cause
 }
 
 // junitErrorMessage is the message attribute of an <error> (a harness error): the cause, which

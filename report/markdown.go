@@ -17,6 +17,8 @@ func Markdown(s Summary) string {
 		fmt.Fprintf(&b, "\n## Harness error\n\n```\n%s\n```\n", strings.TrimSpace(s.SetupFailure))
 	}
 	markdownProblems(&b, s.Specs)
+	markdownExpectations(&b, s)
+	markdownFlaky(&b, s.Specs)
 	markdownByEndpoint(&b, s.Specs)
 	return b.String()
 }
@@ -35,6 +37,9 @@ func markdownRunTable(b *strings.Builder, s Summary) {
 		fmt.Fprintf(b, "| emulator variants | %s |\n", strings.Join(m.Variants, ", "))
 	}
 	fmt.Fprintf(b, "| commit | %s |\n| processes | %d |\n", orUnknown(m.Commit), m.Procs)
+	if m.Shard != "" {
+		fmt.Fprintf(b, "| shard | %s |\n", m.Shard)
+	}
 	fmt.Fprintf(b, "| requests | %d (%d retries of throttled requests, %.1fs waited, %d throttled out) |\n",
 		m.Requests.Requests, m.Requests.Retries, m.Requests.RetryWaitSeconds, m.Requests.Throttled)
 	if msg := s.Cleanup.Problem(m.Target, m.RunID); msg != "" {
@@ -52,6 +57,9 @@ func markdownRunTable(b *strings.Builder, s Summary) {
 func markdownProblems(b *strings.Builder, specs []SpecResult) {
 	var failed, blocked []SpecResult
 	for _, sp := range specs {
+		if sp.Expected != nil {
+			continue // listed with the expectations
+		}
 		switch sp.Outcome {
 		case OutcomeFailed, OutcomeHarnessError:
 			failed = append(failed, sp)
@@ -70,6 +78,62 @@ func markdownProblems(b *strings.Builder, specs []SpecResult) {
 		for _, sp := range blocked {
 			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", EscapeCell(sp.Name), sp.Rule, sp.BlockedBy, EscapeCell(sp.Cause))
 		}
+	}
+}
+
+// markdownExpectations lists what the target's expectations expected, the entries that no
+// longer hold (unexpected passes) and the expired ones.
+func markdownExpectations(b *strings.Builder, s Summary) {
+	x := s.Expectations
+	if x == nil {
+		return
+	}
+	fmt.Fprintf(b, "\n## Expectations (`%s`)\n\n%d spec(s) ended as expected; %d unexpected pass(es)", x.File, x.Matched, len(x.UnexpectedPasses))
+	if x.FailOnUnexpectedPass && len(x.UnexpectedPasses) > 0 {
+		fmt.Fprintf(b, ", which fail the run (--fail-on-unexpected-pass)")
+	}
+	fmt.Fprintf(b, "; %d expired entr(y/ies), counted as absent.\n", len(x.Expired))
+	var expected []SpecResult
+	for _, sp := range s.Specs {
+		if sp.Expected != nil {
+			expected = append(expected, sp)
+		}
+	}
+	if len(expected) > 0 {
+		fmt.Fprintf(b, "\n### Expected outcomes\n\n| spec | rule | outcome | reason | link | expires |\n|---|---|---|---|---|---|\n")
+		for _, sp := range expected {
+			e := sp.Expected
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", EscapeCell(sp.Name), sp.Rule, sp.Outcome, EscapeCell(e.Reason), EscapeCell(e.Link), e.Expires)
+		}
+	}
+	if len(x.UnexpectedPasses) > 0 {
+		fmt.Fprintf(b, "\n### Unexpected passes: entries that no longer hold\n\n| entry | reason | specs now |\n|---|---|---|\n")
+		for _, st := range x.UnexpectedPasses {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", EscapeCell(st.Entry.String()), EscapeCell(st.Entry.Reason), EscapeCell(strings.Join(st.Specs, "; ")))
+		}
+	}
+	if len(x.Expired) > 0 {
+		fmt.Fprintf(b, "\n### Expired entries (ignored)\n\n| entry | expired after | reason |\n|---|---|---|\n")
+		for _, e := range x.Expired {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", EscapeCell(e.String()), e.Expires, EscapeCell(e.Reason))
+		}
+	}
+}
+
+// markdownFlaky lists the specs that passed only on a retry.
+func markdownFlaky(b *strings.Builder, specs []SpecResult) {
+	var flaky []SpecResult
+	for _, sp := range specs {
+		if sp.Outcome == OutcomeFlaky {
+			flaky = append(flaky, sp)
+		}
+	}
+	if len(flaky) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Flaky specs\n\nEach spec below failed, was retried and passed: it does not fail the run, but it is not a plain pass.\n\n| spec | rule | attempts | cause |\n|---|---|---|---|\n")
+	for _, sp := range flaky {
+		fmt.Fprintf(b, "| %s | %s | %d | %s |\n", EscapeCell(sp.Name), sp.Rule, sp.Attempts, EscapeCell(sp.Cause))
 	}
 }
 

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/mpsdconf/mpsdconf/expectations"
 	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
@@ -18,6 +20,9 @@ const (
 	// SpecResult.BlockedBy), so the spec's own rule was not checked. The break is counted once,
 	// as a failure of that other rule's own specs.
 	OutcomeBlocked = "blocked"
+	// OutcomeFlaky: the spec failed, was retried (--flake-attempts) and passed on a retry. It
+	// does not fail the run, but it is never reported as a plain pass.
+	OutcomeFlaky = "flaky"
 	// OutcomeSkipped: not run (not selected by profile or label filter, or not applicable).
 	OutcomeSkipped = "skipped"
 	// OutcomeHarnessError: the rule could not be checked (no answer, timeout, throttled out,
@@ -35,6 +40,10 @@ type SpecResult struct {
 	Outcome string `json:"outcome"`
 	// BlockedBy is, for a blocked spec, the rule its setup step found broken.
 	BlockedBy string `json:"blockedBy,omitempty"`
+	// Attempts is how many times the spec ran, when failed attempts were retried.
+	Attempts int `json:"attempts,omitempty"`
+	// Expected is the expectations entry that expected the spec's outcome on this target.
+	Expected *expectations.Entry `json:"expected,omitempty"`
 	// State is Ginkgo's state of the spec.
 	State      string  `json:"state"`
 	DurationMs float64 `json:"durationMs"`
@@ -50,6 +59,9 @@ type SpecResult struct {
 func Classify(sr types.SpecReport) (class, cause string) {
 	msg := strings.TrimSpace(sr.Failure.Message)
 	switch {
+	case sr.State == types.SpecStatePassed && sr.NumAttempts > 1:
+		return OutcomeFlaky, fmt.Sprintf("passed on attempt %d of %d: the %s failed", sr.NumAttempts, sr.MaxFlakeAttempts,
+			map[bool]string{true: "first attempt", false: fmt.Sprintf("first %d attempts", sr.NumAttempts-1)}[sr.NumAttempts == 2])
 	case sr.State == types.SpecStatePassed:
 		return OutcomePassed, ""
 	case sr.State == types.SpecStateSkipped && msg == "":

@@ -38,6 +38,9 @@ type Metadata struct {
 	Requests RequestStats `json:"requests"`
 	// Config is the run's configuration with every secret redacted.
 	Config config.Config `json:"config"`
+	// Shard is the share of the specs a sharded run ran ("2/4"), or the shards a merged
+	// report joins ("merged 1/4, 2/4, 3/4, 4/4"); empty for a whole run.
+	Shard string `json:"shard,omitempty"`
 }
 
 // RequestStats counts a run's requests and the retries of throttled ones.
@@ -62,11 +65,23 @@ type Totals struct {
 	Blocked       int `json:"blocked"`
 	Skipped       int `json:"skipped"`
 	HarnessErrors int `json:"harnessErrors"`
+	// Flaky counts specs that passed only on a retry.
+	Flaky int `json:"flaky,omitempty"`
+	// Expected counts the failed or blocked specs that the target's expectations expected; they
+	// do not fail the run.
+	Expected int `json:"expected,omitempty"`
 }
 
 // Line renders the totals as one line.
 func (t Totals) Line() string {
-	return fmt.Sprintf("%d specs: %d passed, %d failed, %d blocked, %d skipped, %d harness errors", t.Specs, t.Passed, t.Failed, t.Blocked, t.Skipped, t.HarnessErrors)
+	line := fmt.Sprintf("%d specs: %d passed, %d failed, %d blocked, %d skipped, %d harness errors", t.Specs, t.Passed, t.Failed, t.Blocked, t.Skipped, t.HarnessErrors)
+	if t.Flaky > 0 {
+		line += fmt.Sprintf(", %d flaky", t.Flaky)
+	}
+	if t.Expected > 0 {
+		line += fmt.Sprintf(" (%d of the failed and blocked expected)", t.Expected)
+	}
+	return line
 }
 
 // count adds one spec of the given outcome class.
@@ -81,6 +96,8 @@ func (t *Totals) count(class string) {
 		t.Blocked++
 	case OutcomeHarnessError:
 		t.HarnessErrors++
+	case OutcomeFlaky:
+		t.Flaky++
 	default:
 		t.Skipped++
 	}
@@ -93,8 +110,10 @@ type Summary struct {
 	Totals       Totals   `json:"totals"`
 	SetupFailure string   `json:"setupFailure,omitempty"`
 	// Cleanup says whether the run left anything on the target.
-	Cleanup Cleanup      `json:"cleanup"`
-	Specs   []SpecResult `json:"specs"`
+	Cleanup Cleanup `json:"cleanup"`
+	// Expectations says how the run measured against the target's expectations file, if any.
+	Expectations *ExpectationsResult `json:"expectations,omitempty"`
+	Specs        []SpecResult        `json:"specs"`
 }
 
 // Summarize turns a Ginkgo report into the run summary.
@@ -130,6 +149,9 @@ func specResult(sr types.SpecReport, cat *catalog.Catalog) SpecResult {
 	}
 	if class == OutcomeBlocked {
 		res.BlockedBy = blockingRule(cause)
+	}
+	if sr.NumAttempts > 1 {
+		res.Attempts = sr.NumAttempts
 	}
 	for _, e := range sr.ReportEntries {
 		if e.Name == outcome.RetriesEntry {

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -19,8 +19,9 @@ import (
 	"github.com/mpsdconf/mpsdconf/report"
 )
 
-// runParallel spreads the selected specs over r.Procs worker processes, rule by rule, shows
-// progress while they run, merges their reports and writes them as one run.
+// runParallel runs the selected specs in r.Procs worker processes, which share them out spec
+// by spec as each becomes free (see claims), shows progress while they run, merges their
+// reports and writes them as one run.
 func runParallel(ctx context.Context, r config.Resolved, stderr io.Writer) (report.Summary, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout.D())
 	defer cancel()
@@ -28,11 +29,12 @@ func runParallel(ctx context.Context, r config.Resolved, stderr io.Writer) (repo
 	if err != nil {
 		return report.Summary{}, err
 	}
-	shards, total := shardRules(plan, r.Procs)
+	total := selectedSpecs(plan, r.SpecShard)
 	if total == 0 {
 		return finishRun(r, newMetadata(r, "(nothing selected)"), types.Report{}, report.Cleanup{}, stderr)
 	}
-	worlds, err := r.ProcessWorlds(len(shards))
+	n := min(r.Procs, total)
+	worlds, err := r.ProcessWorlds(n)
 	if err != nil {
 		return report.Summary{}, err
 	}
@@ -41,12 +43,12 @@ func runParallel(ctx context.Context, r config.Resolved, stderr io.Writer) (repo
 	if err != nil {
 		return report.Summary{}, err
 	}
-	fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d): %d specs in %d processes\n",
-		p.meta.RunID, p.meta.Target, p.meta.Profile, p.meta.RandomSeed, total, len(shards))
+	p.rules = specRules(plan)
+	fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d%s): %d specs in %d processes\n",
+		p.meta.RunID, p.meta.Target, p.meta.Profile, p.meta.RandomSeed, shardNote(r.SpecShard), total, n)
 	prog := newProgress(stderr, total)
-	results := p.runWorkers(ctx, shards, worlds, prog)
+	results := p.runWorkers(ctx, worlds, prog)
 	prog.finish()
-
 	rep := p.collect(results)
 	summary, err := finishRun(r, p.meta, rep, checkCleanup(p.journalPath, p.meta.RunID, p.emu), stderr)
 	printFailures(stderr, summary)
@@ -64,6 +66,8 @@ type parent struct {
 	tmp         string             // the workers' instructions, results and logs
 	meta        report.Metadata
 	journalPath string
+	claims      *claims           // which worker runs which spec
+	rules       map[string]string // the rule of each selected spec, by full text
 	closers     []func()
 }
 
@@ -71,7 +75,7 @@ type parent struct {
 // folder and the report directory, and starts the run's metadata. Call close even after an
 // error.
 func startParent(r config.Resolved) (*parent, error) {
-	p := &parent{r: r, base: r.Config}
+	p := &parent{r: r, base: r.Config, claims: newClaims()}
 	if r.Embedded {
 		srv, key, err := startEmbedded(r)
 		if err != nil {
@@ -109,38 +113,43 @@ func (p *parent) close() {
 	}
 }
 
-// runWorkers runs one worker process per shard of rules, all at once, and waits for them.
-func (p *parent) runWorkers(ctx context.Context, shards [][]string, worlds []fixtures.Environment, prog *progress) []workerOutcome {
-	results := make([]workerOutcome, len(shards))
+// runWorkers runs one worker process per world (identity set), all at once, and waits for them.
+func (p *parent) runWorkers(ctx context.Context, worlds []fixtures.Environment, prog *progress) []workerOutcome {
+	results := make([]workerOutcome, len(worlds))
 	var wg sync.WaitGroup
-	for k := range shards {
-		w := p.workerSpec(k, shards, worlds[k])
+	for k := range worlds {
+		w := p.workerSpec(k, len(worlds), worlds[k])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[w.Index] = startWorker(ctx, p.exe, w, filepath.Join(p.tmp, fmt.Sprintf("worker-%d.log", w.Index+1)), prog)
+			results[w.Index] = startWorker(ctx, p.exe, w, filepath.Join(p.tmp, fmt.Sprintf("worker-%d.log", w.Index+1)), prog, p.claims)
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-// workerSpec is worker k's instructions: the run's target, its own identities (world) and
-// rules, its share of the rate limit, and where to leave its result.
-func (p *parent) workerSpec(k int, shards [][]string, world fixtures.Environment) workerSpec {
+// workerSpec is worker k's (of n) instructions: the run's target, shard and seed, its own
+// identities (world), its share of the rate limit and of the processors, and where to leave
+// its result.
+func (p *parent) workerSpec(k, n int, world fixtures.Environment) workerSpec {
 	cfg := p.base
 	cfg.Procs, cfg.ReportDir, cfg.Faults, cfg.Variants = 1, filepath.Join(p.tmp, fmt.Sprint(k)), nil, nil
 	cfg.World = world
 	cfg.IdentityPools = nil
-	cfg.RateLimit = p.r.RateLimit / float64(len(shards)) // the limit holds for the run as a whole
-	return workerSpec{Index: k, RunID: p.meta.RunID, Config: cfg, Rules: shards[k],
-		ResultFile: filepath.Join(p.tmp, fmt.Sprintf("worker-%d.json", k+1)), ProgressFD: 3, JournalFile: p.journalPath}
+	cfg.Shard = p.r.SpecShard.String()
+	cfg.RateLimit = p.r.RateLimit / float64(n) // the limit holds for the run as a whole
+	return workerSpec{Index: k, RunID: p.meta.RunID, Config: cfg,
+		ResultFile: filepath.Join(p.tmp, fmt.Sprintf("worker-%d.json", k+1)), JournalFile: p.journalPath,
+		ProgressFD: progressFD, ClaimFD: claimFD, AnswerFD: answerFD, CPUs: max(1, runtime.NumCPU()/n)}
 }
 
-// collect merges the workers' reports into the run's and adds up their requests. A worker
-// that left no result fails the run's suite setup, with the reason.
+// collect merges the workers' reports into the run's (the run's shard only) and adds up their
+// requests. A worker that left no result fails the run's suite setup, with the reason.
 func (p *parent) collect(results []workerOutcome) types.Report {
 	rep, problems := mergeWorkerReports(results)
+	rep.SpecReports = append(rep.SpecReports, lostClaims(rep, p.claims.owners(), p.rules)...)
+	rep = keepShard(rep, p.r.SpecShard)
 	p.meta.Duration = time.Since(p.meta.StartedAt)
 	for _, res := range results {
 		p.meta.Requests = p.meta.Requests.Add(res.requests)
@@ -155,108 +164,55 @@ func (p *parent) collect(results []workerOutcome) types.Report {
 	return rep
 }
 
-// shardRules assigns the rules with selected specs to at most n shards, balancing the number
-// of specs (largest rules first, each to the lightest shard). It returns the shards and the
-// number of selected specs.
-func shardRules(plan report.Summary, n int) ([][]string, int) {
-	count := map[string]int{}
+// selectedSpecs counts the specs of plan (a dry run: passed means selected) in shard.
+func selectedSpecs(plan report.Summary, shard config.Shard) int {
 	total := 0
 	for _, sp := range plan.Specs {
-		if sp.Outcome == report.OutcomePassed { // in a dry run, passed means selected
-			count[sp.Rule]++
+		if sp.Outcome == report.OutcomePassed && shard.Contains(sp.Name) {
 			total++
 		}
 	}
-	rules := make([]string, 0, len(count))
-	for id := range count {
-		rules = append(rules, id)
-	}
-	sort.Slice(rules, func(i, j int) bool {
-		if count[rules[i]] != count[rules[j]] {
-			return count[rules[i]] > count[rules[j]]
-		}
-		return rules[i] < rules[j]
-	})
-	if n > len(rules) {
-		n = len(rules)
-	}
-	shards := make([][]string, n)
-	load := make([]int, n)
-	for _, id := range rules {
-		lightest := 0
-		for k := range load {
-			if load[k] < load[lightest] {
-				lightest = k
-			}
-		}
-		shards[lightest] = append(shards[lightest], id)
-		load[lightest] += count[id]
-	}
-	for _, s := range shards {
-		sort.Strings(s)
-	}
-	return shards, total
+	return total
 }
 
-// mergeWorkerReports joins the workers' reports into one: each spec once, taking the worker
-// that ran it (the others report it as skipped by their filter).
+// specRules maps each spec of plan (a dry run) to its rule.
+func specRules(plan report.Summary) map[string]string {
+	rules := make(map[string]string, len(plan.Specs))
+	for _, sp := range plan.Specs {
+		rules[sp.Name] = sp.Rule
+	}
+	return rules
+}
+
+// shardNote is ", shard K/N" for a sharded run, else "".
+func shardNote(shard config.Shard) string {
+	if shard.Count == 0 {
+		return ""
+	}
+	return ", shard " + shard.String()
+}
+
+// mergeWorkerReports joins the workers' reports into one, each spec once: the result of the
+// worker that ran it; a spec no worker ran (left out by the label filter) once as skipped;
+// the claim skips of the other workers dropped. It also returns the workers' problems, and
+// any spec two workers both ran (a broken hand-out).
 func mergeWorkerReports(results []workerOutcome) (types.Report, []string) {
-	var merged types.Report
+	m := newSpecMerger(false)
 	var problems []string
-	byName := map[string]int{}
-	first := true
 	for _, res := range results {
 		if res.problem != "" {
 			problems = append(problems, res.problem)
 		}
-		if res.report == nil {
-			continue
+		if res.report != nil {
+			m.add(fmt.Sprintf("worker %d", res.index+1), *res.report)
 		}
-		rep := *res.report
-		if first {
-			merged = rep
-			merged.SpecReports = nil
-			merged.SuiteSucceeded = true
-			first = false
-		}
-		merged.SuiteSucceeded = merged.SuiteSucceeded && rep.SuiteSucceeded
-		if rep.StartTime.Before(merged.StartTime) {
-			merged.StartTime = rep.StartTime
-		}
-		if rep.EndTime.After(merged.EndTime) {
-			merged.EndTime = rep.EndTime
-		}
-		merged.SpecialSuiteFailureReasons = append(merged.SpecialSuiteFailureReasons, rep.SpecialSuiteFailureReasons...)
-		mergeSpecReports(&merged, rep.SpecReports, byName)
 	}
-	merged.RunTime = merged.EndTime.Sub(merged.StartTime)
+	merged := m.report()
+	problems = append(problems, m.conflicts()...)
 	if len(problems) > 0 {
 		merged.SuiteSucceeded = false
 	}
 	return merged, problems
-}
-
-// mergeSpecReports adds one worker's spec reports to merged: a spec once (byName indexes the
-// ones already there), the report of the worker that ran it winning over a skip, and suite
-// nodes only when they failed.
-func mergeSpecReports(merged *types.Report, reports []types.SpecReport, byName map[string]int) {
-	for _, sr := range reports {
-		if !sr.LeafNodeType.Is(types.NodeTypeIt) {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				merged.SpecReports = append(merged.SpecReports, sr)
-			}
-			continue
-		}
-		name := sr.FullText()
-		i, seen := byName[name]
-		switch {
-		case !seen:
-			byName[name] = len(merged.SpecReports)
-			merged.SpecReports = append(merged.SpecReports, sr)
-		case merged.SpecReports[i].State == types.SpecStateSkipped && sr.State != types.SpecStateSkipped:
-			merged.SpecReports[i] = sr
-		}
-	}
 }
 
 // printFailures lists the failed and unchecked specs of a multi-process run on stderr (the

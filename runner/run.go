@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -54,12 +55,21 @@ func Run(ctx context.Context, cfg config.Config, stderr io.Writer) (report.Summa
 	if r.DryRun {
 		return dryRun(r, stderr)
 	}
+	if _, err := loadExpectations(r); err != nil {
+		return report.Summary{}, err
+	}
 	gc, _ := ginkgo.GinkgoConfiguration()
 	if r.Procs > 1 && gc.ParallelTotal <= 1 {
 		return runParallel(ctx, r, stderr)
 	}
 	if err := selectWorkerWorld(&r, gc); err != nil {
 		return report.Summary{}, err
+	}
+	if gc.ParallelTotal <= 1 {
+		// A shard acts as its own users, so shards may run at once against one target.
+		if r.TestWorld, err = r.ShardWorld(); err != nil {
+			return report.Summary{}, err
+		}
 	}
 	return runSpecs(ctx, runConfig{Resolved: r}, stderr)
 }
@@ -97,7 +107,7 @@ func runSpecs(ctx context.Context, rc runConfig, stderr io.Writer) (report.Summa
 	meta.RandomSeed = suiteConfig.RandomSeed
 	_ = sess.journal.Close()
 	cleanup := checkCleanup(sess.journalPath, meta.RunID, tgt.emu)
-	return finishRun(rc.Resolved, meta, rep, cleanup, stderr)
+	return finishRun(rc.Resolved, meta, keepShard(rep, rc.SpecShard), cleanup, stderr)
 }
 
 // runGinkgo runs the selected specs with the suites configured. It returns Ginkgo's report of
@@ -113,7 +123,7 @@ func runGinkgo(rc runConfig, meta report.Metadata, stderr io.Writer) (types.Repo
 		defer prog.close()
 		ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) { prog.specDone(sr) })
 	} else {
-		fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d)\n", meta.RunID, meta.Target, meta.Profile, meta.RandomSeed)
+		fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d%s)\n", meta.RunID, meta.Target, meta.Profile, meta.RandomSeed, shardNote(rc.SpecShard))
 	}
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	t := &failRecorder{}
@@ -136,7 +146,17 @@ func partialSummary(meta report.Metadata, failed bool) report.Summary {
 func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanup report.Cleanup, stderr io.Writer) (report.Summary, error) {
 	summary := report.Summarize(meta, rep)
 	summary.Cleanup = cleanup
+	if r.Expectations != "" {
+		f, err := loadExpectations(r)
+		if err != nil {
+			return summary, err
+		}
+		summary.ApplyExpectations(r.Expectations, f, r.FailOnUnexpectedPass, time.Now())
+	}
 	if err := report.WriteReports(r.ReportDir, rep, summary); err != nil {
+		return summary, fmt.Errorf("writing reports: %w", err)
+	}
+	if err := report.WriteGinkgoReport(r.ReportDir, rep); err != nil { // for mpsdconf merge
 		return summary, fmt.Errorf("writing reports: %w", err)
 	}
 	fmt.Fprintf(stderr, "mpsdconf: %s; verdict %s; reports in %s\n", summary.Totals.Line(), summary.Verdict, r.ReportDir)
@@ -159,6 +179,7 @@ func newMetadata(r config.Resolved, target string) report.Metadata {
 		LabelFilter:     r.SpecFilter,
 		RandomSeed:      r.RandomSeed,
 		Procs:           r.Procs,
+		Shard:           r.SpecShard.String(),
 		Faults:          r.Faults,
 		Variants:        r.Variants,
 		Config:          r.Config.Redacted(),
@@ -179,7 +200,8 @@ func dryRun(r config.Resolved, stderr io.Writer) (report.Summary, error) {
 }
 
 // buildTree runs Ginkgo in dry-run mode: the spec tree is built and every spec the filters
-// select is reported as passed, none is executed. silent discards Ginkgo's console output.
+// select is reported as passed, none is executed; only the run's shard is reported. silent
+// discards Ginkgo's console output.
 func buildTree(r config.Resolved, silent bool) (report.Summary, error) {
 	suiteConfig, reporterConfig := ginkgoConfig(r)
 	suiteConfig.DryRun = true
@@ -197,7 +219,7 @@ func buildTree(r config.Resolved, silent bool) (report.Summary, error) {
 	}
 	meta := report.Metadata{RunID: "dry-run", HarnessVersion: Version(), Target: "(dry run)", ContractVersion: r.TestWorld.ContractVersion,
 		Profile: r.Profile, LabelFilter: r.SpecFilter, RandomSeed: r.RandomSeed, StartedAt: time.Now().UTC()}
-	return report.Summarize(meta, rep), nil
+	return report.Summarize(meta, keepShard(rep, r.SpecShard)), nil
 }
 
 // ginkgoConfig builds the Ginkgo configuration of the run. It starts from Ginkgo's own flags,
@@ -211,7 +233,8 @@ func ginkgoConfig(r config.Resolved) (types.SuiteConfig, types.ReporterConfig) {
 		sc.RandomizeAllSpecs = r.RandomizeAll
 	}
 	sc.Timeout = r.Timeout.D()
-	rc.NoColor = rc.NoColor || r.NoColor
+	sc.FlakeAttempts = max(sc.FlakeAttempts, r.FlakeAttempts)
+	rc.NoColor = rc.NoColor || r.NoColor || os.Getenv("NO_COLOR") != "" || !isTerminal(os.Stdout)
 	rc.Verbose = rc.Verbose || r.Verbose
 	rc.Succinct = !rc.Verbose
 	return sc, rc
@@ -222,4 +245,11 @@ func newRunID() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(time.Now().UTC().Format("20060102t150405")) + "-" + hex.EncodeToString(b[:])
+}
+
+// isTerminal reports whether f is a terminal: console colour only goes to one, so CI logs and
+// redirected output stay plain.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

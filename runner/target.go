@@ -74,10 +74,12 @@ func startSession(ctx context.Context, rc runConfig, tgt preparedTarget) (*sessi
 	if err != nil {
 		return nil, err
 	}
+	compiled := make(chan error, 1)
+	go func() { compiled <- schemas.Compile() }() // while the preflight request waits for its answer
 	if err := preflight(ctx, client, tgt.ids); err != nil {
 		return nil, err
 	}
-	if err := schemas.Compile(); err != nil {
+	if err := <-compiled; err != nil {
 		return nil, err
 	}
 	s := &session{client: client, meta: newMetadata(rc.Resolved, client.Redactor().String(tgt.url))}
@@ -89,8 +91,15 @@ func startSession(ctx context.Context, rc runConfig, tgt preparedTarget) (*sessi
 	if s.journal, err = openJournal(s.journalPath); err != nil {
 		return nil, err
 	}
-	if err := suites.Configure(&suites.Env{Client: client, Identities: tgt.ids, World: rc.TestWorld, RunID: s.meta.RunID,
-		Journal: s.journal, Process: process}); err != nil {
+	e := &suites.Env{Client: client, Identities: tgt.ids, World: rc.TestWorld, RunID: s.meta.RunID,
+		Journal: s.journal, Process: process}
+	if rc.SpecShard.Count > 0 {
+		e.InShard = rc.SpecShard.Contains
+	}
+	if rc.worker != nil {
+		e.Claim = newClaimClient(rc.worker).claim
+	}
+	if err := suites.Configure(e); err != nil {
 		_ = s.journal.Close()
 		return nil, config.NewError(err)
 	}

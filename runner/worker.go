@@ -19,11 +19,13 @@ import (
 )
 
 // The worker protocol of a multi-process run: the parent starts its own executable as
-// `run --no-color` with the worker's instructions (workerSpec, YAML) in config.EnvWorker and a
-// progress pipe as file descriptor 3. The worker runs the specs of its rules, writes one line
-// per finished spec (its outcome class) to the pipe, leaves its Ginkgo report and request
-// counts in ResultFile, and exits with the code of its verdict (report.ExitPass or
-// report.ExitFail); any other exit means it did not finish.
+// `run --no-color` with the worker's instructions (workerSpec, YAML) in config.EnvWorker, a
+// progress pipe as file descriptor 3 and a pair of claim pipes as 4 (claims, to the parent)
+// and 5 (answers, from it). The worker runs the whole spec tree in the run's order, claiming
+// each spec from the parent before it runs it and skipping the specs another worker claimed
+// first (see claims), writes one line per finished spec (its outcome class) to the progress
+// pipe, leaves its Ginkgo report and request counts in ResultFile, and exits with the code of
+// its verdict (report.ExitPass or report.ExitFail); any other exit means it did not finish.
 
 // workerSpec is what a worker process of a multi-process run is told to do. Secrets
 // (identities' Authorization values, the emulator key) travel in the child's environment,
@@ -34,14 +36,19 @@ type workerSpec struct {
 	// RunID is the run's ID, shared by every worker.
 	RunID string `yaml:"runId"`
 	// Config is the run's configuration for this worker: the target (the parent's embedded
-	// emulator, if any), the worker's own identities, Procs 1.
+	// emulator, if any), the worker's own identities, Procs 1, the run's shard resolved (K/N).
 	Config config.Config `yaml:"config"`
-	// Rules are the catalog rules whose specs this worker runs.
-	Rules []string `yaml:"rules"`
 	// ResultFile receives the worker's Ginkgo report and request counts (JSON).
 	ResultFile string `yaml:"resultFile"`
 	// ProgressFD is the file descriptor of the progress pipe.
 	ProgressFD int `yaml:"progressFD"`
+	// ClaimFD and AnswerFD are the file descriptors of the claim pipes: the worker writes
+	// its claims to ClaimFD and reads the parent's answers from AnswerFD.
+	ClaimFD  int `yaml:"claimFD"`
+	AnswerFD int `yaml:"answerFD"`
+	// CPUs is the worker's share of the machine's processors: its GOMAXPROCS, set in its
+	// environment unless GOMAXPROCS is set already.
+	CPUs int `yaml:"cpus"`
 	// JournalFile is the run's cleanup journal, shared by every worker.
 	JournalFile string `yaml:"journalFile"`
 }
@@ -68,7 +75,6 @@ func RunWorker(ctx context.Context, stderr io.Writer) (report.Summary, error) {
 	if err != nil {
 		return report.Summary{}, fmt.Errorf("worker %d: %w", w.Index+1, err)
 	}
-	r.SpecFilter = config.CombineFilters(r.SpecFilter, "rule: containsAny {"+strings.Join(w.Rules, ", ")+"}")
 	return runSpecs(ctx, runConfig{Resolved: r, worker: &w}, stderr)
 }
 
@@ -96,8 +102,9 @@ type workerOutcome struct {
 	problem  string
 }
 
-// startWorker runs one worker process to its end, forwarding its progress lines.
-func startWorker(ctx context.Context, exe string, w workerSpec, logPath string, prog *progress) workerOutcome {
+// startWorker runs one worker process to its end, answering its claims from cl and
+// forwarding its progress lines.
+func startWorker(ctx context.Context, exe string, w workerSpec, logPath string, prog *progress, cl *claims) workerOutcome {
 	out := workerOutcome{index: w.Index, exitCode: -1}
 	spec, err := yaml.Marshal(w)
 	if err != nil {
@@ -110,29 +117,35 @@ func startWorker(ctx context.Context, exe string, w workerSpec, logPath string, 
 		return out
 	}
 	defer logFile.Close()
-	pr, pw, err := os.Pipe()
+	pipes, err := openWorkerPipes()
 	if err != nil {
-		out.problem = fmt.Sprintf("worker %d: progress pipe: %v", w.Index+1, err)
+		out.problem = fmt.Sprintf("worker %d: pipes: %v", w.Index+1, err)
 		return out
 	}
 	cmd := exec.CommandContext(ctx, exe, "run", "--no-color")
 	cmd.Env = append(workerEnviron(), config.EnvWorker+"="+string(spec))
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && w.CPUs > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", w.CPUs))
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.ExtraFiles = []*os.File{pw}
+	cmd.ExtraFiles = pipes.child
 	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		pr.Close()
-		pw.Close()
+	err = cmd.Start()
+	pipes.closeChildEnds()
+	if err != nil {
+		pipes.close()
 		out.problem = fmt.Sprintf("worker %d: start %s: %v", w.Index+1, exe, err)
 		return out
 	}
-	pw.Close()
-	sc := bufio.NewScanner(pr)
+	served := make(chan struct{})
+	go func() { defer close(served); cl.serve(w.Index, pipes.claims, pipes.answers) }()
+	sc := bufio.NewScanner(pipes.progress)
 	for sc.Scan() {
 		prog.count(strings.TrimSpace(sc.Text()))
 	}
-	pr.Close()
 	err = cmd.Wait()
+	pipes.close()
+	<-served
 	out.exitCode = cmd.ProcessState.ExitCode()
 	return readWorkerResult(ctx, w, logPath, err, out)
 }
@@ -151,8 +164,8 @@ func readWorkerResult(ctx context.Context, w workerSpec, logPath string, waitErr
 		if waitErr != nil && ctx.Err() != nil {
 			cause = "stopped: " + ctx.Err().Error()
 		}
-		out.problem = fmt.Sprintf("worker %d (rules %s) ended without a result (%s); its output ends with:\n%s",
-			w.Index+1, strings.Join(w.Rules, ", "), cause, tailFile(logPath, 2000))
+		out.problem = fmt.Sprintf("worker %d ended without a result (%s); its output ends with:\n%s",
+			w.Index+1, cause, tailFile(logPath, 2000))
 		return out
 	}
 	out.report, out.requests = &res.Report, res.Requests
@@ -173,7 +186,7 @@ func workerEnviron() []string {
 
 // writeWorkerResult leaves the worker's report and request counts for the parent.
 func writeWorkerResult(w *workerSpec, rep types.Report, requests report.RequestStats) error {
-	raw, err := json.Marshal(workerResult{Report: rep, Requests: requests})
+	raw, err := json.Marshal(workerResult{Report: dropForeignSkips(rep), Requests: requests})
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)
 	}
@@ -181,4 +194,18 @@ func writeWorkerResult(w *workerSpec, rep types.Report, requests report.RequestS
 		return fmt.Errorf("write result: %w", err)
 	}
 	return nil
+}
+
+// dropForeignSkips leaves out the specs that another worker or shard runs: the parent would
+// drop them, and with their events and the skip's stack trace they would make most of the
+// result. (The parent knows which worker claimed which spec.)
+func dropForeignSkips(rep types.Report) types.Report {
+	specs := make([]types.SpecReport, 0, len(rep.SpecReports))
+	for _, sr := range rep.SpecReports {
+		if !isForeignSkip(sr) {
+			specs = append(specs, sr)
+		}
+	}
+	rep.SpecReports = specs
+	return rep
 }

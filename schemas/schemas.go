@@ -126,14 +126,17 @@ func compile(fsys fs.FS) *registry {
 		}
 		docs[strings.TrimSuffix(p, fileSuffix)] = b
 	}
+	if err := checkMetaSchema(paths, docs); err != nil {
+		r.err = err
+		return r
+	}
 	for _, p := range paths {
 		name := strings.TrimSuffix(p, fileSuffix)
 		if name == commonName {
 			continue
 		}
 		sl := gojsonschema.NewSchemaLoader()
-		sl.Draft = gojsonschema.Draft7
-		sl.Validate = true // check each file against the draft-07 meta-schema
+		sl.Draft = gojsonschema.Draft7 // each file was checked against the meta-schema above
 		for _, other := range paths {
 			if other == p {
 				continue
@@ -153,6 +156,20 @@ func compile(fsys fs.FS) *registry {
 	}
 	slices.Sort(r.names)
 	return r
+}
+
+// checkMetaSchema checks every file against the draft-07 meta-schema, once each (checking
+// them again for every document that refers to them would multiply the cost of compiling).
+func checkMetaSchema(paths []string, docs map[string][]byte) error {
+	sl := gojsonschema.NewSchemaLoader()
+	sl.Draft = gojsonschema.Draft7
+	sl.Validate = true
+	for _, p := range paths {
+		if err := sl.AddSchemas(gojsonschema.NewBytesLoader(docs[strings.TrimSuffix(p, fileSuffix)])); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // lookup returns the compiled schema called name.

@@ -18,6 +18,7 @@ import (
 	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/internal/journal"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 // SuiteDescription names the Ginkgo suite in reports.
@@ -40,6 +41,14 @@ type Env struct {
 	// Process is this process's number (from 1) in a multi-process run, 0 otherwise; journal
 	// entries qualify identity names with it (journal.Qualify).
 	Process int
+	// InShard, in a run of one shard (--shard), says whether a spec (by its full text) belongs
+	// to the shard; the others are skipped with outcome.ShardSkipMessage. nil runs every spec.
+	InShard func(specFullText string) bool
+	// Claim, in a worker process of a multi-process run, asks the parent process for the spec
+	// about to run (by its full text): true when this worker is the first to ask and runs it,
+	// false when another worker has it (the spec is skipped with outcome.ClaimSkipMessage).
+	// An error (the parent is gone) fails the spec as a harness error. nil runs every spec.
+	Claim func(specFullText string) (bool, error)
 }
 
 var (
@@ -143,6 +152,30 @@ var _ = BeforeSuite(func() {
 	}
 	if currentEnv() == nil {
 		Fail("suites.Configure was not called: run the suites with `mpsdconf run` (or `make conformance`)")
+	}
+})
+
+// Before every spec, in the run of one shard or a worker of a multi-process run, skip the spec
+// unless it is this process's: it belongs to the shard and this worker claimed it first. A
+// top-level BeforeEach runs before every other setup node of the spec.
+var _ = BeforeEach(func() {
+	e := currentEnv()
+	if e == nil || (e.InShard == nil && e.Claim == nil) {
+		return
+	}
+	name := CurrentSpecReport().FullText()
+	if e.InShard != nil && !e.InShard(name) {
+		Skip(outcome.ShardSkipMessage)
+	}
+	if e.Claim == nil {
+		return
+	}
+	mine, err := e.Claim(name)
+	if err != nil {
+		Fail(HarnessErrorPrefix + "could not claim the spec from the parent process: " + err.Error())
+	}
+	if !mine {
+		Skip(outcome.ClaimSkipMessage)
 	}
 })
 

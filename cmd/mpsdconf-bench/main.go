@@ -9,12 +9,16 @@
 //   - the emulator's throughput on a mixed handles workload over loopback HTTP, over that of
 //     a bare net/http handler under the same load generator (target >= 0.5);
 //   - the peak RSS of a whole `mpsdconf run` with its embedded emulator (target < 150 MB) and
-//     of `mpsdconf emulate` holding 100,000 handles (target < 300 MB).
+//     of `mpsdconf emulate` holding 100,000 handles (target < 300 MB);
+//   - the latency floor: `mpsdconf run --procs 1, 4, 8` against an emulator behind a reverse
+//     proxy adding 25 ms to every request, each run's wall time over requests × 25 ms / N
+//     (target <= 1.25 for 4 and 8).
 //
 // Usage:
 //
 //	mpsdconf-bench [--mpsdconf bin/mpsdconf] [--runs 5] [--load-workers 16]
-//	               [--load-duration 3s] [--handles 100000] [--handle-workers 8] [--timeout 15m]
+//	               [--load-duration 3s] [--handles 100000] [--handle-workers 8]
+//	               [--latency 25ms] [--latency-runs 1] [--timeout 15m]
 //
 // The exit code is 0 when every figure was measured (whatever the verdicts), 1 when a
 // measurement failed (a run that did not pass, a replay or load error) and 2 on a usage error.
@@ -44,6 +48,8 @@ type options struct {
 	loadDuration time.Duration
 	handles      int
 	memWorkers   int
+	latency      time.Duration
+	latencyRuns  int
 	timeout      time.Duration
 }
 
@@ -57,6 +63,8 @@ func parseOptions(args []string, stderr io.Writer) (o options, done bool, code i
 	fs.DurationVar(&o.loadDuration, "load-duration", 3*time.Second, "how long each load run lasts")
 	fs.IntVar(&o.handles, "handles", 100_000, "handles the emulator holds for the memory figure")
 	fs.IntVar(&o.memWorkers, "handle-workers", 8, "concurrent clients creating those handles")
+	fs.DurationVar(&o.latency, "latency", 25*time.Millisecond, "latency the proxy of the latency-floor figure adds to every request")
+	fs.IntVar(&o.latencyRuns, "latency-runs", 1, "repetitions of each run of the latency-floor figure (about 50s each at 25ms)")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "limit for the whole measurement")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -74,8 +82,11 @@ func parseOptions(args []string, stderr io.Writer) (o options, done bool, code i
 	if o.loadWorkers < 1 || o.memWorkers < 1 {
 		problems = append(problems, "--load-workers and --handle-workers must be at least 1")
 	}
-	if o.loadDuration <= 0 || o.timeout <= 0 {
-		problems = append(problems, "--load-duration and --timeout must be positive")
+	if o.loadDuration <= 0 || o.timeout <= 0 || o.latency <= 0 {
+		problems = append(problems, "--load-duration, --latency and --timeout must be positive")
+	}
+	if o.latencyRuns < 1 {
+		problems = append(problems, "--latency-runs must be at least 1")
 	}
 	if o.handles < 1 {
 		problems = append(problems, "--handles must be at least 1")
@@ -140,6 +151,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Binary: bin, TempDir: tmp, Runs: o.runs, Replayer: []string{self, replaySubcommand},
 		LoadWorkers: o.loadWorkers, LoadDuration: o.loadDuration,
 		Handles: o.handles, HandleWorkers: o.memWorkers,
+		Latency: o.latency, LatencyRuns: o.latencyRuns,
 		Out: stdout,
 	})
 	machine := bench.DescribeMachine()
@@ -153,6 +165,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		{"4. Emulator throughput on a mixed handles workload / bare net/http handler", m.Throughput},
 		{"5a. Peak memory of a whole mpsdconf run (embedded emulator in the same process)", m.RunMemory},
 		{fmt.Sprintf("5b. Peak memory of mpsdconf emulate holding %d handles", o.handles), m.HandlesMemory},
+		{fmt.Sprintf("6. Latency floor: mpsdconf run --procs 1, 4, 8 against an emulator behind a proxy adding %s", o.latency), m.LatencyFloor},
 	}
 	failed := 0
 	for _, s := range sections {

@@ -15,7 +15,7 @@ func TestParseOptionsDefaults(t *testing.T) {
 		t.Fatalf("parseOptions(nil): done %v, code %d: %s", done, code, stderr.String())
 	}
 	want := options{mpsdconf: "bin/mpsdconf", runs: 5, loadWorkers: 16, loadDuration: 3 * time.Second,
-		handles: 100_000, memWorkers: 8, timeout: 15 * time.Minute}
+		handles: 100_000, memWorkers: 8, latency: 25 * time.Millisecond, latencyRuns: 1, timeout: 15 * time.Minute}
 	if o != want {
 		t.Errorf("defaults = %+v, want %+v", o, want)
 	}
@@ -27,6 +27,8 @@ func TestParseOptionsRejectsBadValues(t *testing.T) {
 		{"--load-workers", "0"},
 		{"--load-duration", "0s"},
 		{"--handles", "-1"},
+		{"--latency", "0s"},
+		{"--latency-runs", "0"},
 		{"--mpsdconf", ""},
 		{"extra"},
 		{"--no-such-flag"},

@@ -2,6 +2,7 @@
 // validates JSON bodies against the project's schemas.
 //
 //	mpsdconf run       [--target URL --config FILE | --emulator-token-key KEY] [--report-dir DIR] ...
+//	mpsdconf merge     [--shards N] --report-dir OUT DIR...
 //	mpsdconf emulate   [--listen ADDR] [--token-key KEY] [--config FILE] [--fault NAME]...
 //	mpsdconf list      [--format text|json|yaml] [--profile P] [--label-filter EXPR]
 //	mpsdconf selftest  [--report-dir DIR] [--parallel N] [--fault NAME]...
@@ -26,12 +27,16 @@ const usage = `mpsdconf: conformance harness for the MPSD handles API
 
 Usage:
   mpsdconf run       run the conformance suites (against the embedded emulator unless --target)
+  mpsdconf merge     join the reports of the shards of a run (run --shard K/N) into one set
   mpsdconf emulate   serve the reference emulator
   mpsdconf list      list the catalog's rules with their evidence, statement and specs
   mpsdconf selftest  prove every spec can fail: run the suite against each emulator fault
   mpsdconf tolerance prove no doc/wire spec fails a conformant service: the documented profile
                      against each emulator variant (a behaviour the contract allows)
   mpsdconf sweep     remove what a crashed run left on a target (--target URL --run-id ID)
+  mpsdconf expectations  write a starting expectations file from a run (--from report.json)
+  mpsdconf diff      compare two runs' report.json: regressions, fixes, ... (exit 1 on a regression)
+  mpsdconf history   a grid of rules x runs over folders of report.json files (HTML + Markdown)
   mpsdconf validate  validate JSON files against a schema
   mpsdconf version   print the harness version
 
@@ -55,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(ctx, args[1:], stderr)
+	case "merge":
+		return cmdMerge(args[1:], stderr)
 	case "emulate":
 		return cmdEmulate(ctx, args[1:], stdout, stderr)
 	case "validate":
@@ -67,6 +74,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTolerance(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		return cmdSweep(ctx, args[1:], stdout, stderr)
+	case "expectations":
+		return cmdExpectations(args[1:], stdout, stderr)
+	case "diff":
+		return cmdDiff(args[1:], stdout, stderr)
+	case "history":
+		return cmdHistory(args[1:], stdout, stderr)
 	case "version":
 		return cmdVersion(stdout)
 	case "-h", "-help", "--help", "help":

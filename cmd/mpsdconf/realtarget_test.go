@@ -425,6 +425,9 @@ func TestParallelRunShowsProgressAndMatchesOneProcess(t *testing.T) {
 	if one.summary.Totals != four.summary.Totals || len(four.summary.Specs) != len(one.summary.Specs) {
 		t.Errorf("totals differ: 1 process %+v, 4 processes %+v", one.summary.Totals, four.summary.Totals)
 	}
+	if diff := sameOutcomes(specOutcomes(one.summary), specOutcomes(four.summary)); diff != "" {
+		t.Errorf("1 process and 4 processes report different specs or outcomes: %s", diff)
+	}
 	if four.summary.Metadata.Procs != 4 {
 		t.Errorf("report.json records %d processes", four.summary.Metadata.Procs)
 	}

@@ -16,3 +16,18 @@ const BlockedPrefix = "blocked by "
 
 // RetriesEntry names the report entry that counts a spec's retried (throttled) requests.
 const RetriesEntry = "retries"
+
+// ClaimSkipMessage is the skip message of a spec that, in a worker process of a multi-process
+// run (--procs), another worker claimed first and runs. Such skips are not results: the parent
+// drops them when it merges the workers' reports.
+const ClaimSkipMessage = "claimed by another worker"
+
+// ShardSkipMessage is the skip message of a spec that belongs to another shard of a sharded
+// run (--shard). Such skips are not results: a shard's reports leave those specs out.
+const ShardSkipMessage = "belongs to another shard"
+
+// IsForeignSkip reports whether a spec's skip message says that another worker or shard runs
+// it (ClaimSkipMessage, ShardSkipMessage).
+func IsForeignSkip(message string) bool {
+	return message == ClaimSkipMessage || message == ShardSkipMessage
+}

@@ -1,7 +1,8 @@
 // measure.go holds the Measurer, which takes the whole-run measurements of `make bench` and
 // collects their figures, its Settings, and the helpers its measurements share (timed
 // mpsdconf runs, emulators served with emulator.NewServer). The measurements themselves are
-// in replay_ratio.go (figure 2), speed.go (figures 3 and 4) and memory.go (figure 5).
+// in replay_ratio.go (figure 2), speed.go (figures 3 and 4), memory.go (figure 5) and
+// latency.go (figure 6).
 
 package bench
 
@@ -34,6 +35,10 @@ type Settings struct {
 	Handles int
 	// HandleWorkers is how many concurrent clients create those handles.
 	HandleWorkers int
+	// Latency is what the proxy of the latency-floor figure adds to every request.
+	Latency time.Duration
+	// LatencyRuns is how many times each run of the latency-floor figure is repeated.
+	LatencyRuns int
 	// Out receives the per-run details and each figure's line.
 	Out io.Writer
 	// Replayer is the command (program and arguments) that replays a recorded log from its own

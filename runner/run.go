@@ -55,7 +55,7 @@ func Run(ctx context.Context, cfg config.Config, stderr io.Writer) (report.Summa
 	if r.DryRun {
 		return dryRun(r, stderr)
 	}
-	if _, err := loadExpectations(r); err != nil {
+	if _, err := loadExpectations(r, false); err != nil {
 		return report.Summary{}, err
 	}
 	gc, _ := ginkgo.GinkgoConfiguration()
@@ -147,7 +147,7 @@ func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanu
 	summary := report.Summarize(meta, rep)
 	summary.Cleanup = cleanup
 	if r.Expectations != "" {
-		f, err := loadExpectations(r)
+		f, err := loadExpectations(r, true)
 		if err != nil {
 			return summary, err
 		}

@@ -38,6 +38,7 @@ func TestExpectationsGate(t *testing.T) {
     expires: `+tomorrow+"\n")
 	expired := writeFile(t, "expired.yaml", "expectations:\n  - {rule: HC-ACTIVITY-201, outcome: failed, reason: was known, expires: 2020-01-01}\n")
 	stale := writeFile(t, "stale.yaml", "expectations:\n  - {rule: HC-ACTIVITY-201, outcome: failed, reason: known}\n  - {rule: HQ-TAKE-LIMITS, outcome: failed, reason: fixed since}\n")
+	bySpec := writeFile(t, "by-spec.yaml", "expectations:\n  - spec: \"[handles-create] POST /handles with an activity for a session the caller is an active member of is answered 201 with a handle document\"\n    outcome: failed\n    reason: known\n")
 	unknownRule := writeFile(t, "unknown-rule.yaml", "expectations:\n  - {rule: HC-NO-SUCH-RULE, outcome: failed, reason: typo}\n")
 	unknownSpec := writeFile(t, "unknown-spec.yaml", "expectations:\n  - {spec: \"[handles-create] no such spec\", outcome: failed, reason: typo}\n")
 	fault := []string{"--fault", "activity-answers-200", "--label-filter", gateFilter}
@@ -51,6 +52,11 @@ func TestExpectationsGate(t *testing.T) {
 		{"a known fault with its expectation is green", append(fault, "--expectations", known), report.ExitPass, func(t *testing.T, s report.Summary) {
 			if s.Expectations == nil || s.Expectations.Matched == 0 || s.Totals.Expected == 0 || s.Totals.Failed != s.Totals.Expected {
 				t.Errorf("expectations %+v, totals %+v", s.Expectations, s.Totals)
+			}
+		}},
+		{"an expectation by spec name is green", append(fault, "--expectations", bySpec), report.ExitPass, func(t *testing.T, s report.Summary) {
+			if s.Totals.Expected != 1 {
+				t.Errorf("totals %+v: the spec entry did not match", s.Totals)
 			}
 		}},
 		{"a second fault turns the gate red", append(fault, "--expectations", known, "--fault", "allow-private-query-for-users"), report.ExitFail, func(t *testing.T, s report.Summary) {

@@ -27,6 +27,10 @@ type MergeOptions struct {
 	// Dirs are the shards' report directories, each with report.GinkgoFile and
 	// report.JSONFile, or folders that hold such directories one level down.
 	Dirs []string
+	// Expectations is the target's expectations file, applied to the merged run as to one run;
+	// FailOnUnexpectedPass as for mpsdconf run.
+	Expectations         string
+	FailOnUnexpectedPass bool
 }
 
 // shardReport is one shard's reports as a merge reads them.
@@ -67,7 +71,10 @@ func Merge(opts MergeOptions, stderr io.Writer) (report.Summary, error) {
 	}
 	meta := mergedMetadata(shards)
 	fmt.Fprintf(stderr, "mpsdconf merge: %d shard reports of run %s (seed %d): %s\n", len(shards), meta.RunID, meta.RandomSeed, meta.Shard)
-	r := config.Resolved{Config: config.Config{ReportDir: opts.ReportDir}}
+	r := config.Resolved{Config: config.Config{ReportDir: opts.ReportDir, Expectations: opts.Expectations, FailOnUnexpectedPass: opts.FailOnUnexpectedPass}}
+	if _, err := loadExpectations(r, false); err != nil {
+		return report.Summary{}, err
+	}
 	return finishRun(r, meta, rep, mergedCleanup(shards), stderr)
 }
 

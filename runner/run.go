@@ -147,7 +147,11 @@ func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanu
 	summary := report.Summarize(meta, rep)
 	summary.Cleanup = cleanup
 	if r.Expectations != "" {
-		f, err := loadExpectations(r, true)
+		ran := make([]string, len(summary.Specs))
+		for i, sp := range summary.Specs {
+			ran[i] = sp.Name
+		}
+		f, err := loadExpectations(r, true, ran...)
 		if err != nil {
 			return summary, err
 		}

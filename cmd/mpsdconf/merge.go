@@ -24,8 +24,10 @@ func cmdMerge(args []string, stderr io.Writer) int {
 		opts.Shards = n
 		return nil
 	})
+	fs.StringVar(&opts.Expectations, "expectations", "", "the target's expectations file, applied to the merged run (see mpsdconf run --expectations)")
+	fs.BoolVar(&opts.FailOnUnexpectedPass, "fail-on-unexpected-pass", false, "fail the merged run when an expectation no longer holds")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: mpsdconf merge [--shards N] --report-dir OUT DIR...\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: mpsdconf merge [--shards N] [--expectations FILE] --report-dir OUT DIR...\n\n"+
 			"Joins the reports of the shards of a run (mpsdconf run --shard K/N) into one full set in OUT, with the verdict\n"+
 			"and counts of a single run of the same seed. Each DIR is a shard's report directory, or a folder of them.\n\n")
 		fs.PrintDefaults()

@@ -115,6 +115,22 @@ func TestShardsMergeIntoTheSingleRun(t *testing.T) {
 		t.Errorf("merged metadata: %+v", merged.Metadata)
 	}
 
+	// The same merge judged against expectations written from the single run is green: every
+	// failure and blocked spec of the shards is expected, by rule or by full spec name.
+	expFile := filepath.Join(root, "expectations.yaml")
+	gen := exec.CommandContext(ctx, bin, "expectations", "--from", single.dir, "--output", expFile)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("expectations --from: %v\n%s", err, out)
+	}
+	judged := exec.CommandContext(ctx, bin, "merge", "--report-dir", filepath.Join(root, "judged"), "--shards", "3", "--expectations", expFile, filepath.Join(root, "shards"))
+	out, _ = judged.CombinedOutput()
+	if code := judged.ProcessState.ExitCode(); code != report.ExitPass {
+		t.Errorf("merge --expectations: exit %d, want 0 (every failure expected)\n%s", code, out)
+	}
+	if s, err := report.ReadSummary(filepath.Join(root, "judged")); err != nil || s.Totals.Expected != s.Totals.Failed+s.Totals.Blocked || s.Expectations == nil {
+		t.Errorf("merge --expectations: %v, totals %+v", err, s.Totals)
+	}
+
 	// One shard short is not a verdict.
 	if err := os.RemoveAll(filepath.Join(root, "shards", "shard-1")); err != nil {
 		t.Fatal(err)

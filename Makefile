@@ -80,8 +80,8 @@ soak:
 # emulator throughput, peak memory, --procs 1/4/8 against the latency floor of a 25 ms proxy).
 # Fails only on an error, never on a missed target.
 bench: build
-	@echo "== 1. Go benchmarks: schema validation, emulator handlers, HTTP helper"
-	$(GO) test -run '^$$' -bench . -benchmem ./schemas ./emulator ./internal/mpsdclient
+	@echo "== 1. Go benchmarks: schema validation, emulator handlers, HTTP helper, history of a year of reports"
+	$(GO) test -run '^$$' -bench . -benchmem ./schemas ./emulator ./internal/mpsdclient ./history ./cmd/mpsdconf
 	$(GO) run ./cmd/mpsdconf-bench --mpsdconf $(BIN)
 
 emulator: build

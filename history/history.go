@@ -7,17 +7,21 @@ package history
 import (
 	"sort"
 	"time"
+
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 // Statuses of a rule in one run, worst first: a rule takes the worst status of its specs.
+// All but Expected and Absent are the spec outcome classes (internal/outcome).
 const (
-	Failed       = "failed"
-	HarnessError = "harness-error"
-	Blocked      = "blocked"
-	Flaky        = "flaky"
-	Expected     = "expected"
-	Passed       = "passed"
-	Skipped      = "skipped"
+	Failed       = outcome.Failed
+	HarnessError = outcome.HarnessError
+	Blocked      = outcome.Blocked
+	Flaky        = outcome.Flaky
+	// Expected: the rule's failures were all expected by the target's expectations file.
+	Expected = "expected"
+	Passed   = outcome.Passed
+	Skipped  = outcome.Skipped
 	// Absent: the rule had no spec in the run (not in that harness version, or filtered out).
 	Absent = "absent"
 )

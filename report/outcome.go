@@ -13,21 +13,21 @@ import (
 // Outcome classes of a spec.
 const (
 	// OutcomePassed: the target followed the rule.
-	OutcomePassed = "passed"
+	OutcomePassed = outcome.Passed
 	// OutcomeFailed: the target broke the rule.
-	OutcomeFailed = "failed"
+	OutcomeFailed = outcome.Failed
 	// OutcomeBlocked: a setup step of the spec got an answer that breaks another rule (named in
 	// SpecResult.BlockedBy), so the spec's own rule was not checked. The break is counted once,
 	// as a failure of that other rule's own specs.
-	OutcomeBlocked = "blocked"
+	OutcomeBlocked = outcome.Blocked
 	// OutcomeFlaky: the spec failed, was retried (--flake-attempts) and passed on a retry. It
 	// does not fail the run, but it is never reported as a plain pass.
-	OutcomeFlaky = "flaky"
+	OutcomeFlaky = outcome.Flaky
 	// OutcomeSkipped: not run (not selected by profile or label filter, or not applicable).
-	OutcomeSkipped = "skipped"
+	OutcomeSkipped = outcome.Skipped
 	// OutcomeHarnessError: the rule could not be checked (no answer, timeout, throttled out,
 	// unreadable answer, interrupted run or a harness bug).
-	OutcomeHarnessError = "harness-error"
+	OutcomeHarnessError = outcome.HarnessError
 )
 
 // SpecResult is one spec's outcome.

@@ -8,15 +8,17 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
-// Outcome classes the comparison tells apart (the report's spec outcomes).
+// The outcome classes the comparison tells apart (the report's, see internal/outcome).
 const (
-	passed       = "passed"
-	failed       = "failed"
-	blocked      = "blocked"
-	harnessError = "harness-error"
-	flaky        = "flaky"
+	passed       = outcome.Passed
+	failed       = outcome.Failed
+	blocked      = outcome.Blocked
+	harnessError = outcome.HarnessError
+	flaky        = outcome.Flaky
 )
 
 // Spec is one spec's result in a run.

@@ -1,7 +1,18 @@
-// Package outcome holds the markers by which a spec tells the reports how to class its
-// result: the suites write them into failure messages and report entries, and the report
-// package reads them. It is a leaf, so that the reports need not import the spec tree.
+// Package outcome holds the outcome classes of a spec and the markers by which a spec tells
+// the reports how to class its result: the suites write the markers into failure messages and
+// report entries, the report package reads them, and the tools that compare reports (rundiff,
+// history) read the classes. It is a leaf, so that none of them imports the spec tree.
 package outcome
+
+// The outcome classes of a spec, as report.json writes them (report.Classify assigns them).
+const (
+	Passed       = "passed"
+	Failed       = "failed"
+	Blocked      = "blocked"
+	Flaky        = "flaky"
+	Skipped      = "skipped"
+	HarnessError = "harness-error"
+)
 
 // HarnessErrorPrefix starts the failure message of a spec that could not check its rule: the
 // target gave no usable answer (no response, timeout, throttled beyond the retry budget, a

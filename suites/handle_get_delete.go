@@ -68,7 +68,7 @@ var _ = Describe("[handle-delete]", func() {
 		s := NewScenario(ctx)
 		_, h := s.CreateSessionActivity(User1, nil)
 		ex := s.DeleteHandle(User1, h.ID)
-		Expect(ex.Status).To(And(BeNumerically(">=", 200), BeNumerically("<", 300)), "expected a 2xx status\n%s", ex)
+		ExpectSuccess(ex)
 		get := s.GetHandle(User1, h.ID)
 		ExpectStatus(get, http.StatusNotFound)
 	})

@@ -3,19 +3,18 @@ package config
 import (
 	"time"
 
-	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
 // NewClient builds the run's one HTTP client for target from the network, retry and rate
-// settings; every secret of ids and the emulator key is redacted from what it shows. Its
-// errors are *Error.
-func (r Resolved) NewClient(target string, ids *identity.Store) (*mpsdclient.Client, error) {
-	client, err := r.newClient(target, ids)
+// settings; what it shows is redacted with redactor (Credentials.Redactor: every secret the
+// run's credentials fetch, and the emulator key). Its errors are *Error.
+func (r Resolved) NewClient(target string, redactor *mpsdclient.Redactor) (*mpsdclient.Client, error) {
+	client, err := r.newClient(target, redactor)
 	return client, NewError(err)
 }
 
-func (r Resolved) newClient(target string, ids *identity.Store) (*mpsdclient.Client, error) {
+func (r Resolved) newClient(target string, redactor *mpsdclient.Redactor) (*mpsdclient.Client, error) {
 	httpClient, err := mpsdclient.NewHTTPClient(mpsdclient.NetworkOptions{
 		CAFile:             r.TLS.CAFile,
 		InsecureSkipVerify: r.TLS.InsecureSkipVerify,
@@ -30,8 +29,7 @@ func (r Resolved) newClient(target string, ids *identity.Store) (*mpsdclient.Cli
 	return mpsdclient.New(target,
 		mpsdclient.WithHTTPClient(httpClient),
 		mpsdclient.WithDefaultContractVersion(r.TestWorld.ContractVersion),
-		mpsdclient.WithSecrets(ids.Secrets()...),
-		mpsdclient.WithSecrets(r.EmulatorTokenKey),
+		mpsdclient.WithRedactor(redactor),
 		mpsdclient.WithRetryPolicy(mpsdclient.RetryPolicy{
 			MaxRetries: r.Retry.MaxRetries, MaxWait: r.Retry.MaxWait.D(), DefaultBackoff: time.Second,
 		}),

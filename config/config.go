@@ -13,6 +13,7 @@ import (
 
 	"github.com/mpsdconf/mpsdconf/catalog"
 	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/internal/xblauth"
 )
 
 // Config is everything one run needs. It is filled from, in increasing precedence: the
@@ -68,6 +69,11 @@ type Config struct {
 	// IdentityPools are extra identity sets for parallel runs against a target whose
 	// identities are configured: process k+2 uses pool k (process 1 uses World.Identities).
 	IdentityPools []map[string]fixtures.Identity `yaml:"identityPools" json:"identityPools,omitempty"`
+	// XboxLive configures the Xbox Live sign-in shared by every identity configured with
+	// xboxLive (a stored refresh token).
+	XboxLive XboxLiveConfig `yaml:"xboxLive" json:"xboxLive,omitempty"`
+	// CredentialTimeout bounds each sign-in and each run of an authorizationCommand.
+	CredentialTimeout Duration `yaml:"credentialTimeout" json:"credentialTimeout"`
 
 	// ConfigFile is the YAML file the configuration was read from (flags and environment only).
 	ConfigFile string `yaml:"-" json:"configFile,omitempty"`
@@ -83,6 +89,27 @@ type Config struct {
 	// NoColor disables coloured console output.
 	NoColor bool `yaml:"-" json:"-"`
 }
+
+// XboxLiveConfig is the Xbox Live sign-in of the test title (see README "Running against the
+// real MPSD"); the zero value means no identity signs in.
+type XboxLiveConfig struct {
+	// ClientID is the Microsoft account (Live) application id of the test title.
+	ClientID string `yaml:"clientId" json:"clientId,omitempty"`
+	// Sandbox is the Xbox Live sandbox (test accounts: a development sandbox such as XDKS.1);
+	// RETAIL by default.
+	Sandbox string `yaml:"sandbox" json:"sandbox,omitempty"`
+	// Flow is "sisu" (device, title and user tokens; the default) or "user" (user token and
+	// XSTS only).
+	Flow string `yaml:"flow" json:"flow,omitempty"`
+	// DeviceType and DeviceVersion describe the device of the sisu flow (Win32, 10.0.0).
+	DeviceType    string `yaml:"deviceType" json:"deviceType,omitempty"`
+	DeviceVersion string `yaml:"deviceVersion" json:"deviceVersion,omitempty"`
+	// Endpoints override the sign-in services' base URLs (for tests and proxies).
+	Endpoints xblauth.Endpoints `yaml:"endpoints" json:"endpoints,omitempty"`
+}
+
+// IsZero reports whether nothing of the sign-in is configured.
+func (x XboxLiveConfig) IsZero() bool { return x == XboxLiveConfig{} }
 
 // TLSConfig holds the TLS options of the connection to the target.
 type TLSConfig struct {
@@ -152,6 +179,8 @@ const (
 	// DefaultMaxConsecutiveFailures is how many requests in a row may go unanswered before the
 	// run stops sending to the target.
 	DefaultMaxConsecutiveFailures = 5
+	// DefaultCredentialTimeout bounds each sign-in and each run of an authorizationCommand.
+	DefaultCredentialTimeout = time.Minute
 )
 
 // MaxProcs is the most processes one run may use (one identity set each).
@@ -166,6 +195,8 @@ func Default() Config {
 		RequestTimeout: Duration(DefaultRequestTimeout),
 		Procs:          1,
 		Retry:          RetryConfig{MaxRetries: DefaultMaxRetries, MaxWait: Duration(DefaultMaxRetryWait)},
+
+		CredentialTimeout: Duration(DefaultCredentialTimeout),
 
 		MaxConsecutiveFailures: DefaultMaxConsecutiveFailures,
 	}

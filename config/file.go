@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 
 	"go.yaml.in/yaml/v3"
@@ -40,8 +41,29 @@ func LoadFile(path string, base Config) (Config, error) {
 			return base, fmt.Errorf("config file %s: identityPools[%d]: %w", path, i, err)
 		}
 	}
+	resolveTokenFiles(&cfg, filepath.Dir(path))
 	cfg.ConfigFile = path
 	return cfg, nil
+}
+
+// resolveTokenFiles makes every relative xboxLive.tokenFile of the file's identities relative
+// to the file's own folder, as kubeconfig does for its paths, so a run works from any folder.
+func resolveTokenFiles(cfg *Config, dir string) {
+	resolve := func(ids map[string]fixtures.Identity) {
+		for name, id := range ids {
+			if id.XboxLive == nil || id.XboxLive.TokenFile == "" || filepath.IsAbs(id.XboxLive.TokenFile) {
+				continue
+			}
+			x := *id.XboxLive
+			x.TokenFile = filepath.Join(dir, x.TokenFile)
+			id.XboxLive = &x
+			ids[name] = id
+		}
+	}
+	resolve(cfg.World.Identities)
+	for _, pool := range cfg.IdentityPools {
+		resolve(pool)
+	}
 }
 
 // nameYAMLKeys adds the key path to each "line N: ..." of a YAML decoding error, so that a

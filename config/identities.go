@@ -3,27 +3,38 @@ package config
 import (
 	"fmt"
 	"os"
-	"time"
+	"sort"
+	"strings"
 
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/identity"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/internal/xblauth"
 )
 
 // minted reports whether the harness mints the run's identities (the embedded emulator, or an
-// emulator target whose key is configured) instead of reading configured Authorization values.
+// emulator target whose key is configured) instead of using each identity's configured source.
 func (r Resolved) minted() bool { return r.Embedded || r.EmulatorTokenKey != "" }
+
+// IdentitySet is the identities one process of a run acts as.
+type IdentitySet struct {
+	// World is the test world with this set's identities.
+	World fixtures.Environment
+	// Name names the set in messages: "" for the world's own identities, "identityPools[0]"
+	// for the first pool, "identity set 3" for the third minted one.
+	Name string
+}
 
 // ProcessWorlds gives each of n processes its own identities: derived per process where the
 // harness mints tokens, else from the configured identity pools (process 1 uses the world's
-// own identities), with each Authorization value read (authorizationEnv resolved). MPSD keeps
-// per-user state (one activity per user, SCID and title), so processes must not act as the
-// same users. Its errors are *Error.
-func (r Resolved) ProcessWorlds(n int) ([]fixtures.Environment, error) {
+// own identities). MPSD keeps per-user state (one activity per user, SCID and title), so
+// processes must not act as the same users. Its errors are *Error.
+func (r Resolved) ProcessWorlds(n int) ([]IdentitySet, error) {
 	worlds, err := r.processWorlds(n)
 	return worlds, NewError(err)
 }
 
-func (r Resolved) processWorlds(n int) ([]fixtures.Environment, error) {
+func (r Resolved) processWorlds(n int) ([]IdentitySet, error) {
 	minted := r.minted()
 	offset := r.ShardIdentityOffset()
 	if minted && offset > 0 && offset+n > fixtures.MaxWorkers {
@@ -33,30 +44,27 @@ func (r Resolved) processWorlds(n int) ([]fixtures.Environment, error) {
 		return nil, fmt.Errorf("procs: %d processes against a target with configured identities need %d identityPools (one per process after the first), the configuration has %d",
 			n, n-1, len(r.IdentityPools))
 	}
-	worlds := make([]fixtures.Environment, n)
-	for k := range worlds {
+	sets := make([]IdentitySet, n)
+	for k := range sets {
 		if minted {
 			w, err := r.TestWorld.ForWorker(offset + k)
 			if err != nil {
 				return nil, err
 			}
-			worlds[k] = w
+			sets[k] = IdentitySet{World: w}
+			if offset+k > 0 {
+				sets[k].Name = fmt.Sprintf("identity set %d", offset+k+1)
+			}
 			continue
 		}
 		w := r.TestWorld
 		if k > 0 {
 			w.Identities = r.IdentityPools[k-1]
+			sets[k].Name = fmt.Sprintf("identityPools[%d]", k-1)
 		}
-		// Workers receive ready Authorization values: they do not see the variables
-		// named by authorizationEnv.
-		ids, err := identity.FromEnvironment(w, os.LookupEnv)
-		if err != nil {
-			return nil, fmt.Errorf("process %d: %w", k+1, err)
-		}
-		w.Identities = withAuthorizations(w.Identities, ids)
-		worlds[k] = w
+		sets[k].World = w
 	}
-	return worlds, nil
+	return sets, nil
 }
 
 // ShardIdentityOffset is the first identity set of this shard's processes where the harness
@@ -70,43 +78,130 @@ func (r Resolved) ShardIdentityOffset() int {
 	return (r.SpecShard.Index - 1) * r.Procs
 }
 
-// ShardWorld is the world of a single-process run of this shard: the test world, or for a
-// shard with minted identities its own identity set (see ShardIdentityOffset). Its errors are
-// *Error.
-func (r Resolved) ShardWorld() (fixtures.Environment, error) {
+// ShardWorld is the identity set of a single-process run of this shard: the test world, or
+// for a shard with minted identities its own identity set (see ShardIdentityOffset). Its
+// errors are *Error.
+func (r Resolved) ShardWorld() (IdentitySet, error) {
 	if r.ShardIdentityOffset() == 0 {
-		return r.TestWorld, nil
+		return IdentitySet{World: r.TestWorld}, nil
 	}
-	worlds, err := r.ProcessWorlds(1)
+	sets, err := r.ProcessWorlds(1)
 	if err != nil {
-		return r.TestWorld, err
+		return IdentitySet{World: r.TestWorld}, err
 	}
-	return worlds[0], nil
+	return sets[0], nil
 }
 
-// withAuthorizations copies the identities with each one's Authorization value as the store
-// resolved it (authorizationEnv read), and no authorizationEnv.
-func withAuthorizations(specs map[string]fixtures.Identity, ids *identity.Store) map[string]fixtures.Identity {
-	out := make(map[string]fixtures.Identity, len(specs))
-	for name, spec := range specs {
-		if id, err := ids.Get(name); err == nil {
-			spec.Authorization, spec.AuthorizationEnv = id.Authorization(), ""
+// checkIdentitySets checks what holds across the identity sets of a configuration (the
+// world's identities and every identity pool): a user's XUID appears in one set only, and
+// either every set has a server principal or none has (so the server specs do not depend on
+// which process happens to run them).
+func checkIdentitySets(world map[string]fixtures.Identity, pools []map[string]fixtures.Identity) error {
+	sets := append([]map[string]fixtures.Identity{world}, pools...)
+	label := func(k int) string {
+		if k == 0 {
+			return "identities"
 		}
-		out[name] = spec
+		return fmt.Sprintf("identityPools[%d]", k-1)
 	}
-	return out
+	var problems []string
+	type place struct {
+		set   int
+		where string
+	}
+	seen := map[string]place{}
+	withServer := 0
+	for k, set := range sets {
+		names := make([]string, 0, len(set))
+		for n := range set {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			id := set[n]
+			if id.XUID == "" || id.Server {
+				continue
+			}
+			where := label(k) + "." + n
+			other, dup := seen[id.XUID]
+			switch {
+			case !dup:
+				seen[id.XUID] = place{set: k, where: where}
+			case other.set != k: // twice in one set is the world's own check
+				problems = append(problems, fmt.Sprintf("%s.xuid: XUID %s is also %s: every identity set needs users of its own", where, id.XUID, other.where))
+			}
+		}
+		if _, ok := set[fixtures.Server]; ok {
+			withServer++
+		}
+	}
+	if withServer != 0 && withServer != len(sets) {
+		problems = append(problems, fmt.Sprintf("server: %d of the %d identity sets (identities and identityPools) have a server principal: give every set one, or none", withServer, len(sets)))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("identity sets:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
 }
 
-// TargetIdentities builds the identities of world for the configured target: minted with the
-// emulator key when one is configured, else from the configured Authorization values. (The
-// embedded emulator's identities are minted with the key it makes.) Its errors are *Error.
-func (r Resolved) TargetIdentities(world fixtures.Environment) (*identity.Store, error) {
-	var ids *identity.Store
-	var err error
-	if r.EmulatorTokenKey != "" {
-		ids, err = identity.Mint(world, []byte(r.EmulatorTokenKey), time.Now())
-	} else {
-		ids, err = identity.FromEnvironment(world, os.LookupEnv)
+// Credentials makes the identity stores of one process: every store shares one redactor,
+// which learns each secret its credentials fetch, and one Xbox Live sign-in client (one
+// device for the process).
+type Credentials struct {
+	opts identity.Options
+}
+
+// Credentials returns what builds the run's identity stores for its target: tokens minted
+// with the emulator key where one is configured (key, if not empty, overrides it: the
+// embedded emulator's own key), else each identity's configured source. warn is told about
+// problems that do not stop the run. Its errors are *Error.
+func (r Resolved) Credentials(key string, warn func(string)) (*Credentials, error) {
+	redactor := mpsdclient.NewRedactor().With(r.EmulatorTokenKey, key)
+	if key == "" {
+		key = r.EmulatorTokenKey
 	}
-	return ids, NewError(err)
+	opts := identity.Options{Lookup: os.LookupEnv, CommandTimeout: r.CredentialTimeout.D(), Redactor: redactor, Warn: warn}
+	if key != "" {
+		opts.EmulatorKey = []byte(key)
+		return &Credentials{opts: opts}, nil
+	}
+	if !r.XboxLive.IsZero() {
+		httpClient, err := mpsdclient.NewHTTPClient(mpsdclient.NetworkOptions{
+			CAFile: r.TLS.CAFile, ProxyURL: r.Proxy, RequestTimeout: r.CredentialTimeout.D(),
+		})
+		if err != nil {
+			return nil, NewError(fmt.Errorf("xboxLive: %w", err))
+		}
+		x := r.XboxLive
+		client, err := xblauth.New(xblauth.Config{
+			ClientID: x.ClientID, Sandbox: x.Sandbox, Flow: x.Flow, Endpoints: x.Endpoints,
+			DeviceType: x.DeviceType, DeviceVersion: x.DeviceVersion,
+			HTTPClient: httpClient, OnSecret: redactor.Add,
+		})
+		if err != nil {
+			return nil, NewError(err)
+		}
+		opts.XboxLive = client
+	}
+	return &Credentials{opts: opts}, nil
+}
+
+// Redactor returns the redactor of every store the credentials build.
+func (c *Credentials) Redactor() *mpsdclient.Redactor { return c.opts.Redactor }
+
+// Store builds the identities of one identity set. lookup, if not nil, reads environment
+// variables before the process's own environment (a worker gets the values its parent
+// fetched that way). Its errors are *Error.
+func (c *Credentials) Store(set IdentitySet, lookup func(string) (string, bool)) (*identity.Store, error) {
+	opts := c.opts
+	if lookup != nil {
+		opts.Lookup = func(name string) (string, bool) {
+			if v, ok := lookup(name); ok {
+				return v, true
+			}
+			return os.LookupEnv(name)
+		}
+	}
+	store, err := identity.Build(set.World, set.Name, opts)
+	return store, NewError(err)
 }

@@ -42,6 +42,11 @@ func resolve(cfg Config) (Resolved, error) {
 	if err := checkTarget(r); err != nil {
 		return r, err
 	}
+	if !r.minted() {
+		if err := checkIdentitySets(r.TestWorld.Identities, r.IdentityPools); err != nil {
+			return r, err
+		}
+	}
 	r.fillDefaults()
 	if err := checkValues(r); err != nil {
 		return r, err
@@ -100,6 +105,9 @@ func (r *Resolved) fillDefaults() {
 	}
 	if r.Profile == "" {
 		r.Profile = def.Profile
+	}
+	if r.CredentialTimeout == 0 {
+		r.CredentialTimeout = def.CredentialTimeout
 	}
 }
 

@@ -91,6 +91,8 @@ func Settings() []Setting {
 			func(c *Config) any { return &c.Expectations }},
 		{"failOnUnexpectedPass", "fail-on-unexpected-pass", "MPSDCONF_FAIL_ON_UNEXPECTED_PASS", "fail the run when an expectation no longer holds, so stale entries get removed (default false)",
 			func(c *Config) any { return &c.FailOnUnexpectedPass }},
+		{"credentialTimeout", "credential-timeout", "MPSDCONF_CREDENTIAL_TIMEOUT", "limit for each Xbox Live sign-in and each run of an authorizationCommand (default " + d.CredentialTimeout.D().String() + ")",
+			func(c *Config) any { return &c.CredentialTimeout }},
 		{"flakeAttempts", "flake-attempts", "MPSDCONF_FLAKE_ATTEMPTS", "retry a failed spec up to N times; one that passes on a retry is reported as flaky (default 0: no retry)",
 			func(c *Config) any { return &c.FlakeAttempts }},
 	}
@@ -186,7 +188,8 @@ func load(flags *FlagValues, environ []string) (Config, error) {
 }
 
 // checkUnknownEnv rejects MPSDCONF_ variables that are neither settings nor named by an
-// identity's authorizationEnv (a typo would otherwise be silently ignored).
+// identity's authorizationEnv or xboxLive.refreshTokenEnv (a typo would otherwise be silently
+// ignored).
 func checkUnknownEnv(env map[string]string, cfg Config) error {
 	known := map[string]bool{}
 	for _, s := range Settings() {
@@ -195,6 +198,9 @@ func checkUnknownEnv(env map[string]string, cfg Config) error {
 	for _, pool := range append([]map[string]fixtures.Identity{cfg.World.Identities}, cfg.IdentityPools...) {
 		for _, id := range pool {
 			known[id.AuthorizationEnv] = true
+			if id.XboxLive != nil {
+				known[id.XboxLive.RefreshTokenEnv] = true
+			}
 		}
 	}
 	var unknown []string

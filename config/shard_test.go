@@ -165,7 +165,7 @@ func TestShardsActAsTheirOwnUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return w.Identities["user1"].XUID
+		return w.World.Identities["user1"].XUID
 	}
 	one, two, three := resolve("1/3", 1), resolve("2/3", 1), resolve("3/3", 1)
 	if user1(one) != one.TestWorld.Identities["user1"].XUID || user1(one) == user1(two) || user1(two) == user1(three) {
@@ -175,7 +175,7 @@ func TestShardsActAsTheirOwnUsers(t *testing.T) {
 		t.Errorf("shard 2 with 4 processes starts at identity set %d, want 4", got)
 	}
 	worlds, err := resolve("2/3", 4).ProcessWorlds(4)
-	if err != nil || worlds[0].Identities["user1"].XUID == one.TestWorld.Identities["user1"].XUID {
+	if err != nil || worlds[0].World.Identities["user1"].XUID == one.TestWorld.Identities["user1"].XUID {
 		t.Errorf("shard 2's first worker acts as shard 1's users: %v", err)
 	}
 	if _, err := resolve("4/4", 5).ProcessWorlds(5); err == nil || !strings.Contains(err.Error(), "fewer processes per shard") {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
 // Outcomes an entry may expect.
@@ -161,7 +163,8 @@ type Stale struct {
 
 // Judge matches every result against the active entries: a spec entry wins over a rule entry.
 // A result whose outcome is the one its entry expects is matched; an entry whose specs ran and
-// none ended in its outcome is an unexpected pass.
+// none ended in its outcome is an unexpected pass. A spec that could not be checked (a harness
+// error) is neither: it says nothing about the target, and no entry can expect it.
 func (f File) Judge(results []Result, now time.Time) Verdict {
 	v := Verdict{Matched: map[string]Entry{}}
 	bySpec, byRule := map[string]int{}, map[string]int{}
@@ -182,8 +185,8 @@ func (f File) Judge(results []Result, now time.Time) Verdict {
 		if !ok {
 			i, ok = byRule[r.Rule]
 		}
-		if !ok || (r.Outcome == Skipped && f.Expectations[i].Outcome != Skipped) {
-			continue // a spec not run says nothing about a failure entry
+		if !ok || (r.Outcome == Skipped && f.Expectations[i].Outcome != Skipped) || r.Outcome == outcome.HarnessError {
+			continue // a spec not run, or not checked, says nothing about the entry
 		}
 		seen[i] = append(seen[i], r.Outcome+": "+r.Name)
 		if r.Outcome == f.Expectations[i].Outcome {

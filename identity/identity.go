@@ -1,17 +1,21 @@
 // Package identity is the harness's one identity store: the named callers a run uses (user1,
-// user2, user3 and a server principal), each with its XUID, title and Authorization value.
-// Authorization values are secrets; the store hands them only to the HTTP client and lists
-// them for redaction.
+// user2, user3 and, where one is configured, a server principal), each with its XUID, title and
+// credential. A credential comes from one source per identity: a ready Authorization value
+// (authorization, authorizationEnv), an external credential helper (authorizationCommand), the
+// built-in Xbox Live sign-in from a stored refresh token (xboxLive), or, against an emulator,
+// tokens minted with its key. Credentials are fetched on first use and renewed before they
+// expire and when the target refuses them (see Credential). Every value is a secret: the store
+// hands it only to the HTTP client and to the redactor (Store.Redactor), which learns each one
+// as it appears.
 package identity
 
 import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
+	"sync"
 
-	"github.com/mpsdconf/mpsdconf/fixtures"
-	"github.com/mpsdconf/mpsdconf/internal/xbltoken"
+	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
 )
 
 // Identity is one caller.
@@ -22,16 +26,12 @@ type Identity struct {
 	Gamertag string
 	Server   bool
 
-	authorization string
+	cred *Credential
 }
 
-// New returns an identity with the given Authorization value.
-func New(name, xuid, titleID string, server bool, authorization string) Identity {
-	return Identity{Name: name, XUID: xuid, TitleID: titleID, Server: server, authorization: authorization}
-}
-
-// Authorization returns the secret Authorization header value.
-func (i Identity) Authorization() string { return i.authorization }
+// Credential returns the identity's credential: what the HTTP client sends as it
+// (mpsdclient.WithCredential).
+func (i Identity) Credential() *Credential { return i.cred }
 
 // String describes the identity without its secret.
 func (i Identity) String() string {
@@ -41,37 +41,63 @@ func (i Identity) String() string {
 	return fmt.Sprintf("%s (xuid %s)", i.Name, i.XUID)
 }
 
-// Store holds the identities of one run.
+// Store holds the identities of one run (or one identity set of it).
 type Store struct {
+	redactor *mpsdclient.Redactor
+
+	mu     sync.RWMutex
 	byName map[string]Identity
 }
 
-// NewStore builds a store; names must be unique and every identity needs an Authorization value.
-func NewStore(ids ...Identity) (*Store, error) {
-	s := &Store{byName: make(map[string]Identity, len(ids))}
+// NewStore builds a store; names must be unique and every identity needs a credential. The
+// redactor learns every value the credentials fetch (nil: a new one).
+func NewStore(redactor *mpsdclient.Redactor, ids ...Identity) (*Store, error) {
+	if redactor == nil {
+		redactor = mpsdclient.NewRedactor()
+	}
+	s := &Store{redactor: redactor, byName: make(map[string]Identity, len(ids))}
 	for _, id := range ids {
 		if _, dup := s.byName[id.Name]; dup {
 			return nil, fmt.Errorf("identity %q defined twice", id.Name)
 		}
-		if strings.TrimSpace(id.authorization) == "" {
-			return nil, fmt.Errorf("identity %q has no Authorization value", id.Name)
+		if id.cred == nil {
+			return nil, fmt.Errorf("identity %q has no credential", id.Name)
 		}
 		s.byName[id.Name] = id
 	}
 	return s, nil
 }
 
+// Redactor returns the redactor that knows every secret of the store's credentials.
+func (s *Store) Redactor() *mpsdclient.Redactor { return s.redactor }
+
 // Get returns the named identity.
 func (s *Store) Get(name string) (Identity, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	id, ok := s.byName[name]
 	if !ok {
-		return Identity{}, fmt.Errorf("no identity named %q (have %s)", name, strings.Join(s.Names(), ", "))
+		return Identity{}, fmt.Errorf("no identity named %q (have %s)", name, strings.Join(s.names(), ", "))
 	}
 	return id, nil
 }
 
+// Has reports whether the store has the named identity.
+func (s *Store) Has(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.byName[name]
+	return ok
+}
+
 // Names returns the identity names, sorted.
 func (s *Store) Names() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.names()
+}
+
+func (s *Store) names() []string {
 	names := make([]string, 0, len(s.byName))
 	for n := range s.byName {
 		names = append(names, n)
@@ -80,81 +106,56 @@ func (s *Store) Names() []string {
 	return names
 }
 
-// Secrets returns every Authorization value and its token part, for redaction.
+// SetXUID records the XUID (and gamertag, if known) the preflight learnt for an identity
+// whose configuration left it out.
+func (s *Store) SetXUID(name, xuid, gamertag string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.byName[name]; ok {
+		id.XUID = xuid
+		if gamertag != "" {
+			id.Gamertag = gamertag
+		}
+		s.byName[name] = id
+	}
+}
+
+// Secrets returns every Authorization value fetched so far and its token part, for tests that
+// scan output for them.
 func (s *Store) Secrets() []string {
 	var out []string
 	for _, n := range s.Names() {
-		a := s.byName[n].authorization
-		out = append(out, a)
-		if _, token, ok := strings.Cut(a, ";"); ok && token != "" {
-			out = append(out, token)
+		id, _ := s.Get(n)
+		if v := id.cred.Token().Authorization; v != "" {
+			out = append(out, tokenSecrets(v)...)
 		}
 	}
 	return out
 }
 
-// Mint creates emulator tokens, signed with key, for every identity of the environment.
-func Mint(env fixtures.Environment, key []byte, now time.Time) (*Store, error) {
-	ids := make([]Identity, 0, len(env.Identities))
-	for _, name := range sortedNames(env) {
-		spec := env.Identities[name]
-		title := spec.TitleID
-		if title == "" {
-			title = env.TitleID
+// Refusals returns the credentials the target refused for good, by identity name.
+func (s *Store) Refusals() []Refusal {
+	var out []Refusal
+	for _, n := range s.Names() {
+		id, _ := s.Get(n)
+		if r, ok := id.cred.Refusal(); ok {
+			out = append(out, r)
 		}
-		auth, err := xbltoken.Mint(key, xbltoken.Claims{
-			XUID: spec.XUID, TitleID: title, Server: spec.Server, Gamertag: spec.Gamertag,
-		}, now)
-		if err != nil {
-			return nil, fmt.Errorf("mint token for identity %q: %w", name, err)
-		}
-		id := New(name, spec.XUID, title, spec.Server, auth)
-		id.Gamertag = spec.Gamertag
-		ids = append(ids, id)
 	}
-	return NewStore(ids...)
+	return out
 }
 
-// FromEnvironment builds the store from ready Authorization values: each identity's
-// `authorization`, or the environment variable named by `authorizationEnv` (looked up with
-// lookup, usually os.LookupEnv). A missing value is an error naming the key to set.
-func FromEnvironment(env fixtures.Environment, lookup func(string) (string, bool)) (*Store, error) {
-	ids := make([]Identity, 0, len(env.Identities))
-	var problems []string
-	for _, name := range sortedNames(env) {
-		spec := env.Identities[name]
-		auth := spec.Authorization
-		if spec.AuthorizationEnv != "" {
-			if v, ok := lookup(spec.AuthorizationEnv); ok && strings.TrimSpace(v) != "" {
-				auth = v
-			} else if auth == "" {
-				problems = append(problems, fmt.Sprintf("identities.%s.authorizationEnv: environment variable %s is not set", name, spec.AuthorizationEnv))
-				continue
-			}
+// Merge joins stores into one whose identities are named by rename (k is the store's index;
+// e.g. "user1@2" for process 2's user1), sharing their credentials. A sweep holds the
+// identity sets of every process of a run in one store this way.
+func Merge(redactor *mpsdclient.Redactor, stores []*Store, rename func(k int, name string) string) (*Store, error) {
+	var all []Identity
+	for k, st := range stores {
+		for _, n := range st.Names() {
+			id, _ := st.Get(n)
+			id.Name = rename(k, n)
+			all = append(all, id)
 		}
-		if strings.TrimSpace(auth) == "" {
-			problems = append(problems, fmt.Sprintf("identities.%s: set authorization or authorizationEnv (or run with --emulator-token-key against an emulator)", name))
-			continue
-		}
-		title := spec.TitleID
-		if title == "" {
-			title = env.TitleID
-		}
-		id := New(name, spec.XUID, title, spec.Server, strings.TrimSpace(auth))
-		id.Gamertag = spec.Gamertag
-		ids = append(ids, id)
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("identities:\n  %s", strings.Join(problems, "\n  "))
-	}
-	return NewStore(ids...)
-}
-
-func sortedNames(env fixtures.Environment) []string {
-	names := make([]string, 0, len(env.Identities))
-	for n := range env.Identities {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return NewStore(redactor, all...)
 }

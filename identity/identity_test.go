@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -17,45 +18,51 @@ func TestMintGivesEveryIdentityAVerifiableToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range fixtures.RequiredIdentities {
+	for _, name := range append(fixtures.RequiredIdentities, fixtures.Server) {
 		id, err := s.Get(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := xbltoken.Parse(key, id.Authorization(), now)
+		value := id.Credential().Token().Authorization
+		c, err := xbltoken.Parse(key, value, now)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if c.XUID != id.XUID || c.Server != id.Server || c.TitleID != env.TitleID {
 			t.Errorf("%s: claims %+v do not match identity %+v", name, c, id)
 		}
-		if strings.Contains(id.String(), id.Authorization()) {
+		if strings.Contains(id.String(), value) {
 			t.Errorf("String() leaks the secret")
 		}
-	}
-	if len(s.Secrets()) != 2*len(env.Identities) {
-		t.Errorf("Secrets() = %d values, want header and token of each identity", len(s.Secrets()))
+		_, token, _ := strings.Cut(value, ";")
+		if got := s.Redactor().String("sent " + token); strings.Contains(got, token) {
+			t.Errorf("%s: the store's redactor does not know the token: %s", name, got)
+		}
 	}
 }
 
-func TestFromEnvironment(t *testing.T) {
+func TestBuildReadsAuthorizationFromTheEnvironment(t *testing.T) {
 	env := fixtures.DefaultEnvironment()
 	for name, id := range env.Identities {
 		id.AuthorizationEnv = "AUTH_" + strings.ToUpper(name)
 		env.Identities[name] = id
 	}
-	vars := map[string]string{"AUTH_USER1": "XBL3.0 x=1;one", "AUTH_USER2": "XBL3.0 x=2;two", "AUTH_USER3": "XBL3.0 x=3;three"}
+	vars := map[string]string{"AUTH_USER1": "XBL3.0 x=1;one-token", "AUTH_USER2": "XBL3.0 x=2;two-token", "AUTH_USER3": "XBL3.0 x=3;three-token"}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	if _, err := FromEnvironment(env, lookup); err == nil || !strings.Contains(err.Error(), "AUTH_SERVER") {
+	if _, err := Build(env, "", Options{Lookup: lookup}); err == nil || !strings.Contains(err.Error(), "AUTH_SERVER") {
 		t.Fatalf("missing variable not named: %v", err)
 	}
-	vars["AUTH_SERVER"] = "XBL3.0 x=-;srv"
-	s, err := FromEnvironment(env, lookup)
+	vars["AUTH_SERVER"] = "XBL3.0 x=-;srv-token"
+	s, err := Build(env, "", Options{Lookup: lookup})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id, _ := s.Get("user2"); id.Authorization() != "XBL3.0 x=2;two" {
-		t.Errorf("user2 authorization = %q", id.Authorization())
+	id, _ := s.Get("user2")
+	if got, err := id.Credential().Authorization(context.Background()); err != nil || got != "XBL3.0 x=2;two-token" {
+		t.Errorf("user2 authorization = %q, %v", got, err)
+	}
+	if id.Credential().Kind() != KindStatic || id.Credential().Source() != "authorizationEnv AUTH_USER2" {
+		t.Errorf("source %s %q", id.Credential().Kind(), id.Credential().Source())
 	}
 	if _, err := s.Get("nobody"); err == nil {
 		t.Error("Get of an unknown identity succeeded")

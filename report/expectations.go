@@ -50,8 +50,5 @@ func (s *Summary) ApplyExpectations(path string, f expectations.File, failOnUnex
 		}
 	}
 	s.Expectations = res
-	s.Verdict, s.SetupFailure = verdict(s.Totals, s.SetupFailure)
-	if failOnUnexpectedPass && len(res.UnexpectedPasses) > 0 {
-		s.Verdict = VerdictFail
-	}
+	s.judge()
 }

@@ -83,6 +83,11 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 <h2 id="cleanup">Cleanup</h2>
 <p class="warning">{{.CleanupProblem}}</p>
 {{end}}
+{{if .Summary.CredentialProblems}}
+<h2 id="credentials">Harness error: credentials refused</h2>
+<p class="warning">The target refused these identities' own credentials, so the run stopped acting as them and could not check what needed them. This says nothing about the target's conformance: renew the credentials and run again.</p>
+<ul>{{range .Summary.CredentialProblems}}<li>{{.}}</li>{{end}}</ul>
+{{end}}
 {{if .Summary.SetupFailure}}
 <h2 id="setup">Harness error</h2>
 <pre>{{.Summary.SetupFailure}}</pre>
@@ -124,6 +129,11 @@ dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 </details>
 </section>
 {{end}}
+{{if .Skipped}}
+<h2 id="skipped">Skipped specs</h2>
+{{range .Skipped}}<p>{{len .Specs}} skipped: <strong>{{.Cause}}</strong></p>
+<details><summary>list them</summary><ul class="specs">{{range .Specs}}<li>{{.}}</li>{{end}}</ul></details>
+{{end}}{{end}}
 <h2 id="run">Run</h2>
 {{with .Summary.Metadata}}<dl class="meta">
 <dt>run ID</dt><dd class="mono">{{.RunID}}</dd>
@@ -190,6 +200,14 @@ type htmlPage struct {
 	OpenProblems   bool
 	// FailedRules are the rules that failed or could not be checked, for the page head.
 	FailedRules []TracedRule
+	// Skipped are the specs skipped for a reason of their own, by reason.
+	Skipped []htmlSkipped
+}
+
+// htmlSkipped is one reason specs were skipped for, and those specs.
+type htmlSkipped struct {
+	Cause string
+	Specs []string
 }
 
 // htmlEndpoint is one endpoint's table of rules.
@@ -243,6 +261,10 @@ func RenderHTML(s Summary, t Trace) ([]byte, error) {
 	}
 	p.Duration = fmt.Sprintf("%.1fs", s.Metadata.DurationSeconds)
 	p.CleanupProblem = s.Cleanup.Problem(s.Metadata.Target, s.Metadata.RunID)
+	causes, byCause := SkippedByCause(s.Specs)
+	for _, c := range causes {
+		p.Skipped = append(p.Skipped, htmlSkipped{Cause: c, Specs: byCause[c]})
+	}
 	cfg, err := marshalReadable(s.Metadata.Config)
 	if err != nil {
 		return nil, fmt.Errorf("encode configuration: %w", err)

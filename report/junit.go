@@ -104,7 +104,7 @@ func junitProperties(s Summary) ([]reporters.JUnitProperty, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode configuration: %w", err)
 	}
-	return []reporters.JUnitProperty{
+	props := []reporters.JUnitProperty{
 		{Name: "mpsdconf.runId", Value: m.RunID},
 		{Name: "mpsdconf.verdict", Value: s.Verdict},
 		{Name: "mpsdconf.harnessVersion", Value: m.HarnessVersion},
@@ -120,7 +120,11 @@ func junitProperties(s Summary) ([]reporters.JUnitProperty, error) {
 		{Name: "mpsdconf.harnessErrors", Value: strconv.Itoa(s.Totals.HarnessErrors)},
 		{Name: "mpsdconf.blocked", Value: strconv.Itoa(s.Totals.Blocked)},
 		{Name: "mpsdconf.config", Value: string(cfg)},
-	}, nil
+	}
+	for _, r := range s.CredentialProblems {
+		props = append(props, reporters.JUnitProperty{Name: "mpsdconf.credentialRefused", Value: r.String()})
+	}
+	return props, nil
 }
 
 // annotateCase gives a test case the element and message its spec's outcome class calls for.

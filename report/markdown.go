@@ -13,10 +13,17 @@ func Markdown(s Summary) string {
 	fmt.Fprintf(&b, "# MPSD handles conformance: %s\n\n", strings.ToUpper(s.Verdict))
 	fmt.Fprintf(&b, "%s.\n\n", s.Totals.Line())
 	markdownRunTable(&b, s)
+	if len(s.CredentialProblems) > 0 {
+		fmt.Fprintf(&b, "\n## Harness error: credentials refused\n\nThe target refused these identities' own credentials, so the run stopped acting as them and could not check what needed them. This says nothing about the target's conformance: renew the credentials and run again.\n\n")
+		for _, r := range s.CredentialProblems {
+			fmt.Fprintf(&b, "- %s\n", r)
+		}
+	}
 	if s.SetupFailure != "" {
 		fmt.Fprintf(&b, "\n## Harness error\n\n```\n%s\n```\n", strings.TrimSpace(s.SetupFailure))
 	}
 	markdownProblems(&b, s.Specs)
+	markdownSkipped(&b, s.Specs)
 	markdownExpectations(&b, s)
 	markdownFlaky(&b, s.Specs)
 	markdownByEndpoint(&b, s.Specs)
@@ -49,6 +56,21 @@ func markdownRunTable(b *strings.Builder, s Summary) {
 	}
 	if cfg, err := marshalReadable(m.Config); err == nil {
 		fmt.Fprintf(b, "\n<details><summary>Configuration (secrets redacted)</summary>\n\n```json\n%s\n```\n\n</details>\n", cfg)
+	}
+}
+
+// markdownSkipped lists the specs skipped for a reason of their own, by reason.
+func markdownSkipped(b *strings.Builder, specs []SpecResult) {
+	causes, byCause := SkippedByCause(specs)
+	if len(causes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n## Skipped specs\n")
+	for _, c := range causes {
+		fmt.Fprintf(b, "\n%d skipped: %s\n\n", len(byCause[c]), c)
+		for _, name := range byCause[c] {
+			fmt.Fprintf(b, "- %s\n", name)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -55,6 +56,26 @@ type SpecResult struct {
 	Location string `json:"location,omitempty"`
 }
 
+// CauseNotSelected is the cause of a spec the profile or the label filter left out.
+const CauseNotSelected = "not selected by the profile or label filter"
+
+// SkippedByCause groups the specs skipped for a reason of their own (not the profile or label
+// filter: e.g. "needs a server identity (none configured)") by that reason, sorted.
+func SkippedByCause(specs []SpecResult) (causes []string, byCause map[string][]string) {
+	byCause = map[string][]string{}
+	for _, sp := range specs {
+		if sp.Outcome != OutcomeSkipped || sp.Cause == CauseNotSelected {
+			continue
+		}
+		if _, ok := byCause[sp.Cause]; !ok {
+			causes = append(causes, sp.Cause)
+		}
+		byCause[sp.Cause] = append(byCause[sp.Cause], sp.Name)
+	}
+	sort.Strings(causes)
+	return causes, byCause
+}
+
 // Classify returns the outcome class of a spec and a one-line cause.
 func Classify(sr types.SpecReport) (class, cause string) {
 	msg := strings.TrimSpace(sr.Failure.Message)
@@ -65,7 +86,7 @@ func Classify(sr types.SpecReport) (class, cause string) {
 	case sr.State == types.SpecStatePassed:
 		return OutcomePassed, ""
 	case sr.State == types.SpecStateSkipped && msg == "":
-		return OutcomeSkipped, "not selected by the profile or label filter"
+		return OutcomeSkipped, CauseNotSelected
 	case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 		return OutcomeSkipped, firstLine(msg)
 	case sr.State == types.SpecStateFailed && strings.HasPrefix(msg, outcome.BlockedPrefix):

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mpsdconf/mpsdconf/catalog"
 	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/internal/outcome"
 )
 
@@ -113,7 +114,11 @@ type Summary struct {
 	Cleanup Cleanup `json:"cleanup"`
 	// Expectations says how the run measured against the target's expectations file, if any.
 	Expectations *ExpectationsResult `json:"expectations,omitempty"`
-	Specs        []SpecResult        `json:"specs"`
+	// CredentialProblems are the identities whose own credential the target refused during
+	// the run: the run stopped acting as them, so its verdict is a harness error whatever else
+	// happened (its failures may be its own doing).
+	CredentialProblems []identity.Refusal `json:"credentialProblems,omitempty"`
+	Specs              []SpecResult       `json:"specs"`
 }
 
 // Summarize turns a Ginkgo report into the run summary.
@@ -133,8 +138,15 @@ func Summarize(meta Metadata, report types.Report) Summary {
 		s.Totals.count(res.Outcome)
 	}
 	sort.SliceStable(s.Specs, func(i, j int) bool { return s.Specs[i].Name < s.Specs[j].Name })
-	s.Verdict, s.SetupFailure = verdict(s.Totals, s.SetupFailure)
+	s.judge()
 	return s
+}
+
+// SetCredentialProblems records the credentials the target refused during the run and judges
+// the run again: a refused credential makes it a harness error.
+func (s *Summary) SetCredentialProblems(refusals []identity.Refusal) {
+	s.CredentialProblems = refusals
+	s.judge()
 }
 
 // specResult is the outcome of one spec, with its rule's evidence and endpoint from cat.

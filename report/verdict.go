@@ -21,6 +21,20 @@ const (
 	ExitHarness = 2
 )
 
+// judge sets the run's verdict: from its totals and suite setup (verdict), failed when
+// expectations no longer hold and the run asked to fail on that, and a harness error whenever
+// the target refused one of the run's own credentials, which nothing (an expectations file
+// included) turns into a pass or a conformance failure.
+func (s *Summary) judge() {
+	s.Verdict, s.SetupFailure = verdict(s.Totals, s.SetupFailure)
+	if e := s.Expectations; e != nil && e.FailOnUnexpectedPass && len(e.UnexpectedPasses) > 0 {
+		s.Verdict = VerdictFail
+	}
+	if len(s.CredentialProblems) > 0 {
+		s.Verdict = VerdictHarness
+	}
+}
+
 // verdict judges a run from its totals and the failures of its suite setup, which it returns
 // with the reason when no spec ran.
 func verdict(t Totals, setupFailure string) (string, string) {

@@ -32,6 +32,17 @@ func openJournal(path string) (*journal.Journal, error) {
 	return j, nil
 }
 
+// abandonJournal ends the journal of a run that stopped before its specs (the preflight
+// failed, err): it is removed when nothing is pending, else kept and err says how to sweep
+// what the preflight left.
+func abandonJournal(err error, journalPath, runID string) error {
+	c := checkCleanup(journalPath, runID, nil)
+	if c.Pending == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\n(the preflight left %d throw-away session memberships; mpsdconf sweep --run-id %s --journal %s removes them)", err, c.Pending, runID, journalPath)
+}
+
 // checkCleanup reads the finished run's journal: when every created resource was cleaned up
 // the journal is removed, otherwise it is kept for `mpsdconf sweep`. With the embedded
 // emulator, the emulator's store is checked too.

@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/report"
 )
 
@@ -40,6 +41,8 @@ type shardReport struct {
 	clean report.Cleanup
 	rep   types.Report
 	shard config.Shard // zero when the run was not sharded
+	// refusals are the shard's refused credentials: the merged run is a harness error too.
+	refusals []identity.Refusal
 }
 
 // name is how messages name the shard report: "shard 2/4 (DIR)", or the folder.
@@ -75,7 +78,11 @@ func Merge(opts MergeOptions, stderr io.Writer) (report.Summary, error) {
 	if _, err := loadExpectations(r, false); err != nil {
 		return report.Summary{}, err
 	}
-	return finishRun(r, meta, rep, mergedCleanup(shards), stderr)
+	var refusals []identity.Refusal
+	for _, sh := range shards {
+		refusals = append(refusals, sh.refusals...)
+	}
+	return finishRun(r, meta, rep, mergedCleanup(shards), refusals, stderr)
 }
 
 // readShardReports finds and reads the shard reports in opts.Dirs: a folder with
@@ -127,7 +134,7 @@ func readShardReport(dir string) (shardReport, error) {
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", dir, err)
 	}
-	s.rep, s.meta, s.clean = rep, summary.Metadata, summary.Cleanup
+	s.rep, s.meta, s.clean, s.refusals = rep, summary.Metadata, summary.Cleanup, summary.CredentialProblems
 	if s.meta.Shard != "" {
 		if s.shard, err = config.ParseShard(s.meta.Shard, nil); err != nil {
 			s.shard = config.Shard{} // a merged report, say: not one shard

@@ -16,6 +16,7 @@ import (
 	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/report"
 )
 
@@ -31,10 +32,10 @@ func runParallel(ctx context.Context, r config.Resolved, stderr io.Writer) (repo
 	}
 	total := selectedSpecs(plan, r.SpecShard)
 	if total == 0 {
-		return finishRun(r, newMetadata(r, "(nothing selected)"), types.Report{}, report.Cleanup{}, stderr)
+		return finishRun(r, newMetadata(r, "(nothing selected)"), types.Report{}, report.Cleanup{}, nil, stderr)
 	}
 	n := min(r.Procs, total)
-	worlds, err := r.ProcessWorlds(n)
+	sets, err := r.ProcessWorlds(n)
 	if err != nil {
 		return report.Summary{}, err
 	}
@@ -43,14 +44,22 @@ func runParallel(ctx context.Context, r config.Resolved, stderr io.Writer) (repo
 	if err != nil {
 		return report.Summary{}, err
 	}
+	workers, err := p.prepareWorkers(ctx, sets, stderr)
+	if err != nil {
+		return report.Summary{}, err
+	}
 	p.rules = specRules(plan)
 	fmt.Fprintf(stderr, "mpsdconf: run %s against %s (profile %s, seed %d%s): %d specs in %d processes\n",
 		p.meta.RunID, p.meta.Target, p.meta.Profile, p.meta.RandomSeed, shardNote(r.SpecShard), total, n)
 	prog := newProgress(stderr, total)
-	results := p.runWorkers(ctx, worlds, prog)
+	results := p.runWorkers(ctx, workers, prog)
 	prog.finish()
 	rep := p.collect(results)
-	summary, err := finishRun(r, p.meta, rep, checkCleanup(p.journalPath, p.meta.RunID, p.emu), stderr)
+	var refusals []identity.Refusal
+	for _, res := range results {
+		refusals = append(refusals, res.refusals...)
+	}
+	summary, err := finishRun(r, p.meta, rep, checkCleanup(p.journalPath, p.meta.RunID, p.emu), refusals, stderr)
 	printFailures(stderr, summary)
 	return summary, err
 }
@@ -113,12 +122,84 @@ func (p *parent) close() {
 	}
 }
 
-// runWorkers runs one worker process per world (identity set), all at once, and waits for them.
-func (p *parent) runWorkers(ctx context.Context, worlds []fixtures.Environment, prog *progress) []workerOutcome {
-	results := make([]workerOutcome, len(worlds))
+// workerSet is one worker's identity set and what it is handed of its credentials.
+type workerSet struct {
+	set         config.IdentitySet
+	credentials map[string]identity.State
+	secrets     map[string]string
+}
+
+// prepareWorkers gets the credentials of every worker's identity set and, against a target of
+// the user's, runs the preflight for all of them at once (every identity of every set, before
+// any worker starts). The embedded emulator's workers mint their own tokens.
+func (p *parent) prepareWorkers(ctx context.Context, sets []config.IdentitySet, stderr io.Writer) ([]workerSet, error) {
+	out := make([]workerSet, len(sets))
+	for k, set := range sets {
+		out[k].set = set
+	}
+	if p.r.Embedded {
+		return out, nil
+	}
+	creds, err := p.r.Credentials("", warnTo(stderr))
+	if err != nil {
+		return nil, err
+	}
+	client, err := p.r.NewClient(p.r.Target, creds.Redactor())
+	if err != nil {
+		return nil, err
+	}
+	checked := make([]*checkedSet, len(sets))
+	for k, set := range sets {
+		ids, err := creds.Store(set, nil)
+		if err != nil {
+			return nil, err
+		}
+		checked[k] = &checkedSet{set: set, ids: ids, process: k + 1}
+	}
+	defer func() { p.meta.Requests = p.meta.Requests.Add(requestStats(client.Stats())) }()
+	if err := checkCredentials(ctx, client, checked); err != nil {
+		return nil, err
+	}
+	j, err := openJournal(p.journalPath)
+	if err != nil {
+		return nil, err
+	}
+	err = checkSessions(ctx, client, checked, p.r.TestWorld, p.meta.RunID, j, stderr)
+	_ = j.Close()
+	if err != nil {
+		return nil, abandonJournal(err, p.journalPath, p.meta.RunID)
+	}
+	for k, cs := range checked {
+		out[k] = workerSet{set: cs.set, credentials: cs.ids.States(), secrets: workerSecrets(cs.set.World, cs.ids.States())}
+	}
+	return out, nil
+}
+
+// workerSecrets are the values of the environment variables a worker's identities name, as
+// the parent has them: the Authorization value it read, the newest refresh token.
+func workerSecrets(world fixtures.Environment, states map[string]identity.State) map[string]string {
+	out := map[string]string{}
+	for name, spec := range world.Identities {
+		st, ok := states[name]
+		if !ok {
+			continue
+		}
+		if spec.AuthorizationEnv != "" {
+			out[spec.AuthorizationEnv] = st.Authorization
+		}
+		if spec.XboxLive != nil && spec.XboxLive.RefreshTokenEnv != "" && st.RefreshToken != "" {
+			out[spec.XboxLive.RefreshTokenEnv] = st.RefreshToken
+		}
+	}
+	return out
+}
+
+// runWorkers runs one worker process per identity set, all at once, and waits for them.
+func (p *parent) runWorkers(ctx context.Context, workers []workerSet, prog *progress) []workerOutcome {
+	results := make([]workerOutcome, len(workers))
 	var wg sync.WaitGroup
-	for k := range worlds {
-		w := p.workerSpec(k, len(worlds), worlds[k])
+	for k := range workers {
+		w := p.workerSpec(k, len(workers), workers[k])
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -130,18 +211,19 @@ func (p *parent) runWorkers(ctx context.Context, worlds []fixtures.Environment, 
 }
 
 // workerSpec is worker k's (of n) instructions: the run's target, shard and seed, its own
-// identities (world), its share of the rate limit and of the processors, and where to leave
-// its result.
-func (p *parent) workerSpec(k, n int, world fixtures.Environment) workerSpec {
+// identities and their credentials, its share of the rate limit and of the processors, and
+// where to leave its result.
+func (p *parent) workerSpec(k, n int, ws workerSet) workerSpec {
 	cfg := p.base
 	cfg.Procs, cfg.ReportDir, cfg.Faults, cfg.Variants = 1, filepath.Join(p.tmp, fmt.Sprint(k)), nil, nil
-	cfg.World = world
+	cfg.World = ws.set.World
 	cfg.IdentityPools = nil
 	cfg.Shard = p.r.SpecShard.String()
 	cfg.RateLimit = p.r.RateLimit / float64(n) // the limit holds for the run as a whole
 	return workerSpec{Index: k, RunID: p.meta.RunID, Config: cfg,
 		ResultFile: filepath.Join(p.tmp, fmt.Sprintf("worker-%d.json", k+1)), JournalFile: p.journalPath,
-		ProgressFD: progressFD, ClaimFD: claimFD, AnswerFD: answerFD, CPUs: max(1, runtime.NumCPU()/n)}
+		ProgressFD: progressFD, ClaimFD: claimFD, AnswerFD: answerFD, CPUs: max(1, runtime.NumCPU()/n),
+		SetName: ws.set.Name, Credentials: ws.credentials, Secrets: ws.secrets}
 }
 
 // collect merges the workers' reports into the run's (the run's shard only) and adds up their

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/report"
 	"github.com/mpsdconf/mpsdconf/suites"
 )
@@ -30,10 +32,11 @@ type failRecorder struct{ failed bool }
 // Fail records that a spec failed.
 func (f *failRecorder) Fail() { f.failed = true }
 
-// runConfig is what runSpecs runs: the resolved configuration and, in a worker process of a
-// multi-process run, the worker's instructions.
+// runConfig is what runSpecs runs: the resolved configuration, the identity set this process
+// acts as and, in a worker process of a multi-process run, the worker's instructions.
 type runConfig struct {
 	config.Resolved
+	set    config.IdentitySet
 	worker *workerSpec
 }
 
@@ -62,16 +65,26 @@ func Run(ctx context.Context, cfg config.Config, stderr io.Writer) (report.Summa
 	if r.Procs > 1 && gc.ParallelTotal <= 1 {
 		return runParallel(ctx, r, stderr)
 	}
-	if err := selectWorkerWorld(&r, gc); err != nil {
+	set, err := processSet(r, gc)
+	if err != nil {
 		return report.Summary{}, err
 	}
-	if gc.ParallelTotal <= 1 {
-		// A shard acts as its own users, so shards may run at once against one target.
-		if r.TestWorld, err = r.ShardWorld(); err != nil {
-			return report.Summary{}, err
+	return runSpecs(ctx, runConfig{Resolved: r, set: set}, stderr)
+}
+
+// processSet is the identity set of a run in this one process: under the ginkgo CLI
+// (`ginkgo --procs`) the process's own, as runParallel gives its workers theirs; otherwise
+// the shard's (a shard acts as its own users where tokens are minted, so shards may run at
+// once against one target), or the world's own identities.
+func processSet(r config.Resolved, sc types.SuiteConfig) (config.IdentitySet, error) {
+	if sc.ParallelTotal > 1 {
+		sets, err := r.ProcessWorlds(sc.ParallelTotal)
+		if err != nil {
+			return config.IdentitySet{}, err
 		}
+		return sets[sc.ParallelProcess-1], nil
 	}
-	return runSpecs(ctx, runConfig{Resolved: r}, stderr)
+	return r.ShardWorld()
 }
 
 // runSpecs runs the selected specs in this process: the whole run, or one worker's share.
@@ -79,12 +92,12 @@ func runSpecs(ctx context.Context, rc runConfig, stderr io.Writer) (report.Summa
 	ctx, cancel := context.WithTimeout(ctx, rc.Timeout.D())
 	defer cancel()
 
-	tgt, err := prepareTarget(rc.Resolved)
+	tgt, err := prepareTarget(rc, warnTo(stderr))
 	if err != nil {
 		return report.Summary{}, err
 	}
 	defer tgt.stop()
-	sess, err := startSession(ctx, rc, tgt)
+	sess, err := startSession(ctx, &rc, tgt, stderr)
 	if err != nil {
 		return report.Summary{}, err
 	}
@@ -99,7 +112,7 @@ func runSpecs(ctx context.Context, rc runConfig, stderr io.Writer) (report.Summa
 		// Under the ginkgo CLI only process 1 receives the aggregated report and writes files.
 		return partialSummary(meta, failed), nil
 	case rc.worker != nil:
-		if err := writeWorkerResult(rc.worker, rep, meta.Requests); err != nil {
+		if err := writeWorkerResult(rc.worker, rep, meta.Requests, tgt.ids.Refusals()); err != nil {
 			return report.Summary{}, fmt.Errorf("worker %d: %w", rc.worker.Index+1, err)
 		}
 		return partialSummary(meta, failed), nil
@@ -107,7 +120,21 @@ func runSpecs(ctx context.Context, rc runConfig, stderr io.Writer) (report.Summa
 	meta.RandomSeed = suiteConfig.RandomSeed
 	_ = sess.journal.Close()
 	cleanup := checkCleanup(sess.journalPath, meta.RunID, tgt.emu)
-	return finishRun(rc.Resolved, meta, keepShard(rep, rc.SpecShard), cleanup, stderr)
+	return finishRun(rc.Resolved, meta, keepShard(rep, rc.SpecShard), cleanup, tgt.ids.Refusals(), stderr)
+}
+
+// warnTo returns a function that prints a warning that does not stop the run, once each.
+func warnTo(stderr io.Writer) func(string) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[msg] {
+			seen[msg] = true
+			fmt.Fprintf(stderr, "mpsdconf: warning: %s\n", msg)
+		}
+	}
 }
 
 // runGinkgo runs the selected specs with the suites configured. It returns Ginkgo's report of
@@ -142,10 +169,15 @@ func partialSummary(meta report.Metadata, failed bool) report.Summary {
 	return s
 }
 
-// finishRun writes the reports of a finished run and returns its summary.
-func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanup report.Cleanup, stderr io.Writer) (report.Summary, error) {
+// finishRun writes the reports of a finished run and returns its summary. refusals are the
+// identities whose credential the target refused during the run.
+func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanup report.Cleanup, refusals []identity.Refusal, stderr io.Writer) (report.Summary, error) {
 	summary := report.Summarize(meta, rep)
+	for _, ref := range refusals {
+		cleanup.RefusedIdentities = append(cleanup.RefusedIdentities, ref.Identity)
+	}
 	summary.Cleanup = cleanup
+	summary.SetCredentialProblems(refusals)
 	if r.Expectations != "" {
 		ran := make([]string, len(summary.Specs))
 		for i, sp := range summary.Specs {
@@ -162,6 +194,9 @@ func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanu
 	}
 	if err := report.WriteGinkgoReport(r.ReportDir, rep); err != nil { // for mpsdconf merge
 		return summary, fmt.Errorf("writing reports: %w", err)
+	}
+	for _, ref := range summary.CredentialProblems {
+		fmt.Fprintf(stderr, "mpsdconf: harness error: %s\n", ref)
 	}
 	fmt.Fprintf(stderr, "mpsdconf: %s; verdict %s; reports in %s\n", summary.Totals.Line(), summary.Verdict, r.ReportDir)
 	if msg := cleanup.Problem(meta.Target, meta.RunID); msg != "" {

@@ -10,7 +10,7 @@ import (
 	"github.com/mpsdconf/mpsdconf/fixtures"
 )
 
-func TestSelectWorkerWorld(t *testing.T) {
+func TestProcessSet(t *testing.T) {
 	base := fixtures.DefaultEnvironment()
 	worker := func(process, total int) types.SuiteConfig {
 		return types.SuiteConfig{ParallelProcess: process, ParallelTotal: total}
@@ -31,8 +31,7 @@ func TestSelectWorkerWorld(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := tc.r
-			err := selectWorkerWorld(&r, tc.sc)
+			set, err := processSet(tc.r, tc.sc)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
@@ -42,7 +41,7 @@ func TestSelectWorkerWorld(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := r.TestWorld.Identities["user1"].XUID; got != tc.wantXUID {
+			if got := set.World.Identities["user1"].XUID; got != tc.wantXUID {
 				t.Errorf("user1 XUID %s, want %s", got, tc.wantXUID)
 			}
 		})

@@ -2,10 +2,7 @@ package runner
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/http"
-	"time"
+	"io"
 
 	"github.com/mpsdconf/mpsdconf/config"
 	"github.com/mpsdconf/mpsdconf/emulator"
@@ -19,28 +16,44 @@ import (
 
 // preparedTarget is the target of a run (or of one worker) and the identities to call it with.
 type preparedTarget struct {
-	url  string
-	ids  *identity.Store
-	emu  *emulator.Emulator // the embedded emulator, if this process serves it
-	stop func()
+	url   string
+	creds *config.Credentials
+	ids   *identity.Store
+	emu   *emulator.Emulator // the embedded emulator, if this process serves it
+	stop  func()
 }
 
-// prepareTarget starts the embedded emulator when needed and builds the identities.
-func prepareTarget(r config.Resolved) (preparedTarget, error) {
-	if !r.Embedded {
-		ids, err := r.TargetIdentities(r.TestWorld)
-		return preparedTarget{url: r.Target, ids: ids, stop: func() {}}, err
+// prepareTarget starts the embedded emulator when needed and builds the identities of the
+// process's identity set (a worker starts them from the credentials its parent fetched).
+func prepareTarget(rc runConfig, warn func(string)) (preparedTarget, error) {
+	tgt := preparedTarget{url: rc.Target, stop: func() {}}
+	key := ""
+	if rc.Embedded {
+		srv, k, err := startEmbedded(rc.Resolved)
+		if err != nil {
+			return tgt, err
+		}
+		tgt.url, tgt.emu, tgt.stop, key = srv.URL, srv.Emulator, srv.Close, k
 	}
-	srv, key, err := startEmbedded(r)
+	creds, err := rc.Credentials(key, warn)
 	if err != nil {
+		tgt.stop()
 		return preparedTarget{stop: func() {}}, err
 	}
-	ids, err := identity.Mint(r.TestWorld, []byte(key), time.Now())
+	var lookup func(string) (string, bool)
+	if rc.worker != nil {
+		lookup = func(name string) (string, bool) { v, ok := rc.worker.Secrets[name]; return v, ok }
+	}
+	ids, err := creds.Store(rc.set, lookup)
 	if err != nil {
-		srv.Close()
+		tgt.stop()
 		return preparedTarget{stop: func() {}}, err
 	}
-	return preparedTarget{url: srv.URL, ids: ids, emu: srv.Emulator, stop: srv.Close}, nil
+	if rc.worker != nil {
+		ids.Seed(rc.worker.Credentials)
+	}
+	tgt.creds, tgt.ids = creds, ids
+	return tgt, nil
 }
 
 // startEmbedded serves the embedded emulator of run r (its world, faults and variants) on a
@@ -67,31 +80,44 @@ type session struct {
 }
 
 // startSession connects to the prepared target and configures the suites: it builds the
-// client, checks that the target answers, compiles the schemas, and opens the run's cleanup
-// journal (a worker shares its parent's run ID and journal).
-func startSession(ctx context.Context, rc runConfig, tgt preparedTarget) (*session, error) {
-	client, err := rc.NewClient(tgt.url, tgt.ids)
+// client, compiles the schemas, opens the run's cleanup journal (a worker shares its parent's
+// run ID and journal) and, against a target of the user's (not the embedded emulator, and not
+// in a worker, whose parent did it for every worker), runs the preflight.
+func startSession(ctx context.Context, rc *runConfig, tgt preparedTarget, stderr io.Writer) (*session, error) {
+	client, err := rc.NewClient(tgt.url, tgt.creds.Redactor())
 	if err != nil {
 		return nil, err
 	}
 	compiled := make(chan error, 1)
-	go func() { compiled <- schemas.Compile() }() // while the preflight request waits for its answer
-	if err := preflight(ctx, client, tgt.ids); err != nil {
-		return nil, err
-	}
-	if err := <-compiled; err != nil {
-		return nil, err
-	}
+	go func() { compiled <- schemas.Compile() }() // while the preflight requests wait for their answers
 	s := &session{client: client, meta: newMetadata(rc.Resolved, client.Redactor().String(tgt.url))}
 	s.journalPath = journalFile(rc.ReportDir, s.meta.RunID)
 	process := 0
 	if rc.worker != nil {
 		s.meta.RunID, s.journalPath, process = rc.worker.RunID, rc.worker.JournalFile, rc.worker.Index+1
 	}
+	preflight := !rc.Embedded && rc.worker == nil
+	checked := []*checkedSet{{set: rc.set, ids: tgt.ids}}
+	if preflight {
+		if err := checkCredentials(ctx, client, checked); err != nil {
+			return nil, err
+		}
+	}
 	if s.journal, err = openJournal(s.journalPath); err != nil {
 		return nil, err
 	}
-	e := &suites.Env{Client: client, Identities: tgt.ids, World: rc.TestWorld, RunID: s.meta.RunID,
+	if preflight {
+		if err := checkSessions(ctx, client, checked, rc.TestWorld, s.meta.RunID, s.journal, stderr); err != nil {
+			_ = s.journal.Close()
+			return nil, abandonJournal(err, s.journalPath, s.meta.RunID)
+		}
+		rc.set = checked[0].set
+	}
+	if err := <-compiled; err != nil {
+		_ = s.journal.Close()
+		return nil, err
+	}
+	e := &suites.Env{Client: client, Identities: tgt.ids, World: rc.set.World, RunID: s.meta.RunID,
 		Journal: s.journal, Process: process}
 	if rc.SpecShard.Count > 0 {
 		e.InShard = rc.SpecShard.Contains
@@ -104,26 +130,6 @@ func startSession(ctx context.Context, rc runConfig, tgt preparedTarget) (*sessi
 		return nil, config.NewError(err)
 	}
 	return s, nil
-}
-
-// preflight checks that the target answers HTTP at all, so an unreachable target is reported
-// once as a harness error instead of as a failure of every spec.
-func preflight(ctx context.Context, client *mpsdclient.Client, ids *identity.Store) error {
-	user, err := ids.Get("user1")
-	if err != nil {
-		return err
-	}
-	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	_, err = client.Do(pctx, http.MethodGet, "/handles/00000000-0000-0000-0000-000000000000",
-		mpsdclient.WithAuthorization(user.Authorization()))
-	if err != nil {
-		if errors.Is(err, mpsdclient.ErrTransport) {
-			return fmt.Errorf("target %s is unreachable: %v", client.BaseURL(), client.Redactor().String(err.Error()))
-		}
-		return err
-	}
-	return nil
 }
 
 // requestStats converts the client's counters for the reports.

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mpsdconf/mpsdconf/config"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/report"
 )
 
@@ -51,12 +52,23 @@ type workerSpec struct {
 	CPUs int `yaml:"cpus"`
 	// JournalFile is the run's cleanup journal, shared by every worker.
 	JournalFile string `yaml:"journalFile"`
+	// SetName names the worker's identity set in messages ("identityPools[1]").
+	SetName string `yaml:"setName,omitempty"`
+	// Credentials are the credentials the parent fetched for the worker's identities in its
+	// preflight, by identity name: the worker starts from them instead of signing in again.
+	Credentials map[string]identity.State `yaml:"credentials,omitempty"`
+	// Secrets are the values of the environment variables the worker's identities name
+	// (authorizationEnv, xboxLive.refreshTokenEnv), as the parent read them (a rotated
+	// refresh token only the parent knows included).
+	Secrets map[string]string `yaml:"secrets,omitempty"`
 }
 
 // workerResult is what a worker leaves for the parent.
 type workerResult struct {
 	Report   types.Report        `json:"report"`
 	Requests report.RequestStats `json:"requests"`
+	// Refusals are the worker's identities whose credential the target refused.
+	Refusals []identity.Refusal `json:"refusals,omitempty"`
 }
 
 // IsWorker reports whether this process is a worker of a multi-process run.
@@ -75,22 +87,8 @@ func RunWorker(ctx context.Context, stderr io.Writer) (report.Summary, error) {
 	if err != nil {
 		return report.Summary{}, fmt.Errorf("worker %d: %w", w.Index+1, err)
 	}
-	return runSpecs(ctx, runConfig{Resolved: r, worker: &w}, stderr)
-}
-
-// selectWorkerWorld gives a worker of the ginkgo CLI (`ginkgo --procs`) its own identity set,
-// as runParallel does for its workers: MPSD keeps per-user state (one activity per user, SCID
-// and title), so workers must not act as the same users.
-func selectWorkerWorld(r *config.Resolved, sc types.SuiteConfig) error {
-	if sc.ParallelTotal <= 1 {
-		return nil
-	}
-	worlds, err := r.ProcessWorlds(sc.ParallelTotal)
-	if err != nil {
-		return err
-	}
-	r.TestWorld = worlds[sc.ParallelProcess-1]
-	return nil
+	set := config.IdentitySet{World: r.TestWorld, Name: w.SetName}
+	return runSpecs(ctx, runConfig{Resolved: r, set: set, worker: &w}, stderr)
 }
 
 // workerOutcome is what the parent learns from one worker.
@@ -99,6 +97,7 @@ type workerOutcome struct {
 	exitCode int
 	report   *types.Report
 	requests report.RequestStats
+	refusals []identity.Refusal
 	problem  string
 }
 
@@ -168,7 +167,7 @@ func readWorkerResult(ctx context.Context, w workerSpec, logPath string, waitErr
 			w.Index+1, cause, tailFile(logPath, 2000))
 		return out
 	}
-	out.report, out.requests = &res.Report, res.Requests
+	out.report, out.requests, out.refusals = &res.Report, res.Requests, res.Refusals
 	return out
 }
 
@@ -184,9 +183,10 @@ func workerEnviron() []string {
 	return env
 }
 
-// writeWorkerResult leaves the worker's report and request counts for the parent.
-func writeWorkerResult(w *workerSpec, rep types.Report, requests report.RequestStats) error {
-	raw, err := json.Marshal(workerResult{Report: dropForeignSkips(rep), Requests: requests})
+// writeWorkerResult leaves the worker's report, request counts and refused credentials for
+// the parent.
+func writeWorkerResult(w *workerSpec, rep types.Report, requests report.RequestStats, refusals []identity.Refusal) error {
+	raw, err := json.Marshal(workerResult{Report: dropForeignSkips(rep), Requests: requests, Refusals: refusals})
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)
 	}

@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -63,7 +64,10 @@ func authForgedEntries() []TableEntry {
 // The result is a secret in all but one character: never print it.
 func authTampered(s *Scenario, how string) string {
 	GinkgoHelper()
-	value := s.Who(User1).Authorization()
+	value, err := s.Who(User1).Credential().Authorization(s.ctx)
+	if err != nil {
+		failRequest(errors.New(s.env.Client.Redactor().String(err.Error())), err, "")
+	}
 	prefix, token, ok := strings.Cut(value, ";")
 	// The message names the expected shape only, never the value.
 	Expect(ok && token != "").To(BeTrue(), "precondition: user1's Authorization value is not of the form 'XBL3.0 x=<userhash>;<token>'")

@@ -103,8 +103,9 @@ func (req preparedRequest) bodyAs(contentType string) mpsdclient.Option {
 }
 
 // send sends req as who with extra options (which override the prepared ones). A handle the
-// request creates is deleted when the spec ends: by user1, or by the server principal when the
-// request went out as anyone else (e.g. without or with a broken Authorization).
+// request creates is deleted when the spec ends: by user1, or by the server principal (where
+// there is one) when the request went out as anyone else (e.g. without or with a broken
+// Authorization).
 func (s *Scenario) send(req preparedRequest, who string, extra ...mpsdclient.Option) *mpsdclient.Exchange {
 	GinkgoHelper()
 	var opts []mpsdclient.Option
@@ -114,7 +115,7 @@ func (s *Scenario) send(req preparedRequest, who string, extra ...mpsdclient.Opt
 	ex := s.Do(who, req.method, req.path, append(opts, extra...)...)
 	if req.endpoint.key == "handles-create" {
 		owner := User1
-		if who != User1 {
+		if who != User1 && s.env.Identities.Has(Server) {
 			owner = Server
 		}
 		s.deferDeleteCreated(owner, ex)

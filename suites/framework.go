@@ -6,6 +6,7 @@ package suites
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,7 +30,8 @@ const SuiteDescription = "MPSD handles API conformance"
 type Env struct {
 	// Client sends every request to the target.
 	Client *mpsdclient.Client
-	// Identities are the callers (user1, user2, user3, server).
+	// Identities are the callers: user1, user2, user3 and, if one is configured, the server
+	// principal (specs that need it are skipped without one).
 	Identities *identity.Store
 	// World is the target's test world: SCID, templates, title, social graph.
 	World fixtures.Environment
@@ -155,27 +157,40 @@ var _ = BeforeSuite(func() {
 	}
 })
 
+// NeedsServer is the decorator of a spec that acts as the server principal: without a server
+// identity it is skipped before it sends anything (SkipNoServer says why).
+var NeedsServer = Label(NeedsServerLabel)
+
+// NeedsServerLabel is the label NeedsServer puts on a spec.
+const NeedsServerLabel = "needs:server-identity"
+
+// SkipNoServer is the skip message of a spec that needs a server identity when the run has none.
+const SkipNoServer = "needs a server identity (none configured)"
+
 // Before every spec, in the run of one shard or a worker of a multi-process run, skip the spec
-// unless it is this process's: it belongs to the shard and this worker claimed it first. A
-// top-level BeforeEach runs before every other setup node of the spec.
+// unless it is this process's: it belongs to the shard and this worker claimed it first. Then
+// skip a spec that needs a server identity the run does not have. A top-level BeforeEach runs
+// before every other setup node of the spec.
 var _ = BeforeEach(func() {
 	e := currentEnv()
-	if e == nil || (e.InShard == nil && e.Claim == nil) {
+	if e == nil {
 		return
 	}
 	name := CurrentSpecReport().FullText()
 	if e.InShard != nil && !e.InShard(name) {
 		Skip(outcome.ShardSkipMessage)
 	}
-	if e.Claim == nil {
-		return
+	if e.Claim != nil {
+		mine, err := e.Claim(name)
+		if err != nil {
+			Fail(HarnessErrorPrefix + "could not claim the spec from the parent process: " + err.Error())
+		}
+		if !mine {
+			Skip(outcome.ClaimSkipMessage)
+		}
 	}
-	mine, err := e.Claim(name)
-	if err != nil {
-		Fail(HarnessErrorPrefix + "could not claim the spec from the parent process: " + err.Error())
-	}
-	if !mine {
-		Skip(outcome.ClaimSkipMessage)
+	if !e.Identities.Has(Server) && slices.Contains(CurrentSpecReport().Labels(), NeedsServerLabel) {
+		Skip(SkipNoServer)
 	}
 })
 

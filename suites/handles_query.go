@@ -381,7 +381,11 @@ func hqPrivateMatrixEntries() []TableEntry {
 					}
 					for _, withHandles := range []bool{false, true} {
 						text := fmt.Sprintf("POST /handles/query with %s=true and %s %s when %s", param, asked, outcomes[outcome], handles[withHandles])
-						entries = append(entries, RuleEntry(rule, text, caller, param, xuidOf, withHandles, outcome))
+						args := []any{caller, param, xuidOf, withHandles, outcome}
+						if caller == fixtures.Server {
+							args = append(args, NeedsServer)
+						}
+						entries = append(entries, RuleEntry(rule, text, args...))
 					}
 				}
 			}

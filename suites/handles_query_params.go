@@ -182,7 +182,7 @@ var _ = Describe("[handles-query] query-string parameters", func() {
 			Expect(hpResultIDs(s, without)).NotTo(ContainElement(strings.ToLower(h1.ID)),
 				"the activity %s of a private session was returned without private=true\n%s", h1.ID, without)
 		},
-		RuleEntry("HQ-PRIVATE-FILTER", "POST /handles/query by the server principal returns the activity of a private session with private=true and not without it", Server, false),
+		RuleEntry("HQ-PRIVATE-FILTER", "POST /handles/query by the server principal returns the activity of a private session with private=true and not without it", Server, false, NeedsServer),
 		RuleEntry("HQ-PRIVATE-FILTER", "POST /handles/query by user1 with user1's own xuid returns user1's activity in a private session with private=true and not without it", User1, true),
 	)
 
@@ -210,8 +210,8 @@ var _ = Describe("[handles-query] query-string parameters", func() {
 			Expect(ids).NotTo(ContainElement(strings.ToLower(unwanted.ID)),
 				"the activity %s of a session that is not %s was returned for visibility=%s\n%s", unwanted.ID, visibility, visibility, ex)
 		},
-		RuleEntry("HQ-VISIBILITY-FILTER", "POST /handles/query by the server principal with private=true and visibility=open returns the open session's activity and not the private session's", "open"),
-		RuleEntry("HQ-VISIBILITY-FILTER", "POST /handles/query by the server principal with private=true and visibility=private returns the private session's activity and not the open session's", "private"),
+		RuleEntry("HQ-VISIBILITY-FILTER", "POST /handles/query by the server principal with private=true and visibility=open returns the open session's activity and not the private session's", "open", NeedsServer),
+		RuleEntry("HQ-VISIBILITY-FILTER", "POST /handles/query by the server principal with private=true and visibility=private returns the private session's activity and not the open session's", "private", NeedsServer),
 	)
 
 	DescribeTable("POST /handles/query with an unknown visibility is answered 400",

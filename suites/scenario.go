@@ -84,10 +84,15 @@ func NewScenario(ctx context.Context) *Scenario {
 // World returns the target's test world.
 func (s *Scenario) World() fixtures.Environment { return s.env.World }
 
-// Who returns the named identity.
+// Who returns the named identity. A spec that acts as the server principal must carry the
+// NeedsServer decorator, so that it is skipped where there is none; one that does not is a
+// defect of the spec, reported as a harness error.
 func (s *Scenario) Who(name string) identity.Identity {
 	GinkgoHelper()
 	id, err := s.env.Identities.Get(name)
+	if err != nil && name == Server {
+		Fail(HarnessErrorPrefix + "spec defect: it acts as the server principal without the NeedsServer decorator, and the run has no server identity")
+	}
 	Expect(err).NotTo(HaveOccurred())
 	return id
 }
@@ -98,7 +103,7 @@ func (s *Scenario) Who(name string) identity.Identity {
 func (s *Scenario) Do(who, method, path string, opts ...mpsdclient.Option) *mpsdclient.Exchange {
 	GinkgoHelper()
 	if who != Anonymous {
-		opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(s.Who(who).Authorization())}, opts...)
+		opts = append([]mpsdclient.Option{mpsdclient.WithCredential(s.Who(who).Credential())}, opts...)
 	}
 	ex, err := s.env.Client.Do(s.ctx, method, path, opts...)
 	if ex != nil {
@@ -300,7 +305,12 @@ func (s *Scenario) cleanup(who string, entry journal.Entry, method, path string,
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	if who != Anonymous {
-		opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(s.Who(who).Authorization())}, opts...)
+		id, err := s.env.Identities.Get(who)
+		if err != nil {
+			AddReportEntry("cleanup problem", err.Error())
+			return
+		}
+		opts = append([]mpsdclient.Option{mpsdclient.WithCredential(id.Credential())}, opts...)
 	}
 	ex, err := s.env.Client.Do(ctx, method, path, opts...)
 	switch {

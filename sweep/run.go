@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/mpsdconf/mpsdconf/config"
@@ -22,60 +23,45 @@ func Run(ctx context.Context, cfg config.Config, runID, journalPath string, out 
 	if err != nil {
 		return err
 	}
-	ids, err := identities(r)
+	creds, err := r.Credentials("", func(msg string) { fmt.Fprintf(out, "warning: %s\n", msg) })
 	if err != nil {
 		return err
 	}
-	client, err := r.NewClient(r.Target, ids)
+	ids, err := identities(r, creds)
+	if err != nil {
+		return err
+	}
+	client, err := r.NewClient(r.Target, creds.Redactor())
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout.D())
 	defer cancel()
 	if _, err := Sweep(ctx, client, ids, r.TestWorld, runID, journalPath, out); err != nil {
-		return &redactedError{msg: client.Redactor().String(err.Error()), err: err}
+		return client.Redactor().Error(err)
 	}
 	return nil
 }
-
-// redactedError shows an error's message with the secrets redacted, and still unwraps to it.
-type redactedError struct {
-	msg string
-	err error
-}
-
-// Error returns the redacted message.
-func (e *redactedError) Error() string { return e.msg }
-
-// Unwrap returns the original error.
-func (e *redactedError) Unwrap() error { return e.err }
 
 // identities returns every identity a run may have acted as: the configured or minted
 // identities of process 1 under their own names, and those of processes 2..N (derived for an
 // emulator, identityPools otherwise) qualified as name@N, as the journal records them. Its
 // errors are *config.Error.
-func identities(r config.Resolved) (*identity.Store, error) {
+func identities(r config.Resolved, creds *config.Credentials) (*identity.Store, error) {
 	processes := len(r.IdentityPools) + 1
 	if r.EmulatorTokenKey != "" {
 		processes = config.MaxProcs
 	}
-	worlds, err := r.ProcessWorlds(processes)
+	sets, err := r.ProcessWorlds(processes)
 	if err != nil {
 		return nil, err
 	}
-	var all []identity.Identity
-	for k, w := range worlds {
-		ids, err := r.TargetIdentities(w)
-		if err != nil {
-			return nil, config.Errorf("process %d: %w", k+1, err)
-		}
-		for _, name := range ids.Names() {
-			id, _ := ids.Get(name)
-			q := identity.New(journal.Qualify(name, k+1), id.XUID, id.TitleID, id.Server, id.Authorization())
-			q.Gamertag = id.Gamertag
-			all = append(all, q)
+	stores := make([]*identity.Store, len(sets))
+	for k, set := range sets {
+		if stores[k], err = creds.Store(set, nil); err != nil {
+			return nil, err
 		}
 	}
-	store, err := identity.NewStore(all...)
+	store, err := identity.Merge(creds.Redactor(), stores, func(k int, name string) string { return journal.Qualify(name, k+1) })
 	return store, config.NewError(err)
 }

@@ -147,7 +147,7 @@ func (sw *sweeper) send(who identity.Identity, what, method, path string, opts .
 		sw.problem("%s as %s: not attempted: %v", what, who.Name, err)
 		return nil
 	}
-	opts = append([]mpsdclient.Option{mpsdclient.WithAuthorization(who.Authorization())}, opts...)
+	opts = append([]mpsdclient.Option{mpsdclient.WithCredential(who.Credential())}, opts...)
 	ex, err := sw.client.Do(sw.ctx, method, path, opts...)
 	if err != nil {
 		sw.problem("%s as %s: %v", what, who.Name, err)
@@ -232,7 +232,7 @@ func (sw *sweeper) tally(who identity.Identity, what string, ex *mpsdclient.Exch
 // sessionMembers reads the session as who and returns its members' XUIDs; gone is true when
 // the session does not exist (204 or 404). ok is false when the session could not be read.
 func (sw *sweeper) sessionMembers(who identity.Identity, ref sweepRef) (xuids map[string]bool, gone, ok bool) {
-	ex, err := sw.client.Do(sw.ctx, http.MethodGet, ref.path(), mpsdclient.WithAuthorization(who.Authorization()))
+	ex, err := sw.client.Do(sw.ctx, http.MethodGet, ref.path(), mpsdclient.WithCredential(who.Credential()))
 	if err != nil || (ex.Status != http.StatusOK && ex.Status != http.StatusNoContent && ex.Status != http.StatusNotFound) {
 		return nil, false, false
 	}

@@ -52,7 +52,7 @@ func newSweepTarget(t *testing.T) *sweepTarget {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := mpsdclient.New(srv.URL, mpsdclient.WithSecrets(ids.Secrets()...))
+	client, err := mpsdclient.New(srv.URL, mpsdclient.WithRedactor(ids.Redactor()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func (st *sweepTarget) who(name string) identity.Identity {
 // do sends body (nil for none) as who and requires one of the wanted statuses.
 func (st *sweepTarget) do(who, method, path string, body any, want ...int) map[string]any {
 	st.t.Helper()
-	opts := []mpsdclient.Option{mpsdclient.WithAuthorization(st.who(who).Authorization())}
+	opts := []mpsdclient.Option{mpsdclient.WithCredential(st.who(who).Credential())}
 	if body != nil {
 		opts = append(opts, mpsdclient.WithJSON(body))
 	}

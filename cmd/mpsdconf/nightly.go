@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/expectations"
 	"github.com/mpsdconf/mpsdconf/history"
+	"github.com/mpsdconf/mpsdconf/identity"
 	"github.com/mpsdconf/mpsdconf/report"
 	"github.com/mpsdconf/mpsdconf/rundiff"
 )
@@ -36,6 +38,11 @@ func cmdExpectations(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mpsdconf expectations: %v\n", err)
 		return 2
 	}
+	if len(s.CredentialProblems) > 0 {
+		fmt.Fprintf(stderr, "mpsdconf expectations: refusing %s: during that run the target refused the credentials of %s, so its failures say nothing about the target; renew the credentials, run again and start from that run\n",
+			*from, refusedNames(s.CredentialProblems))
+		return 2
+	}
 	results := make([]expectations.Result, len(s.Specs))
 	for i, sp := range s.Specs {
 		results[i] = expectations.Result{Name: sp.Name, Rule: sp.Rule, Outcome: sp.Outcome}
@@ -49,6 +56,15 @@ func cmdExpectations(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// refusedNames lists the identities of refused credentials: "user1, user2".
+func refusedNames(refusals []identity.Refusal) string {
+	names := make([]string, len(refusals))
+	for i, r := range refusals {
+		names[i] = r.Identity
+	}
+	return strings.Join(names, ", ")
 }
 
 // cmdDiff compares two runs' report.json files; it exits 1 when a spec regressed.

@@ -123,15 +123,15 @@ func TestSecretsNeverWritten(t *testing.T) {
 		id, _ := ids.Get(name)
 		entry := yamlID{"xuid": id.XUID, "server": id.Server}
 		if name == fixtures.User3 {
-			entry["authorization"] = id.Authorization() // inline in the file
+			entry["authorization"] = id.Credential().Token().Authorization // inline in the file
 		} else {
 			v := "SECRET_SCAN_" + strings.ToUpper(name)
 			entry["authorizationEnv"] = v
-			env = append(env, v+"="+id.Authorization())
+			env = append(env, v+"="+id.Credential().Token().Authorization)
 		}
 		identities[name] = entry
 		pid, _ := poolIDs.Get(name)
-		pool[name] = yamlID{"xuid": pid.XUID, "server": pid.Server, "authorization": pid.Authorization()}
+		pool[name] = yamlID{"xuid": pid.XUID, "server": pid.Server, "authorization": pid.Credential().Token().Authorization}
 	}
 	cfg := map[string]any{
 		"contractVersion": world.ContractVersion, "scid": world.SCID, "titleId": world.TitleID,

@@ -86,6 +86,16 @@ func WithSecrets(secrets ...string) ClientOption {
 	return func(c *Client) { c.redactor = c.redactor.With(secrets...) }
 }
 
+// WithRedactor makes the client redact what it shows with r, which others (the credentials of
+// the run) may teach more secrets while the client is in use. nil keeps the client's own.
+func WithRedactor(r *Redactor) ClientOption {
+	return func(c *Client) {
+		if r != nil {
+			c.redactor = r
+		}
+	}
+}
+
 // WithMaxResponseBytes caps how much of each response body is read.
 func WithMaxResponseBytes(n int64) ClientOption { return func(c *Client) { c.maxResponseBytes = n } }
 
@@ -135,6 +145,7 @@ type request struct {
 	body        []byte
 	hasBody     bool
 	contentType string
+	cred        Credential // nil: the Authorization header, if any, is set as it is
 }
 
 // WithAuthorization sets the Authorization header to a raw value (an identity's, or a
@@ -201,10 +212,11 @@ var ErrTimeout = errors.New("target did not answer in time")
 var ErrResponseTooLarge = errors.New("response body too large")
 
 // IsHarnessError reports whether err means the run could not judge the target (no
-// usable response, or throttled beyond the retry budget) rather than the target
-// breaking a rule.
+// usable response, throttled beyond the retry budget, or the identity's own credential
+// refused or unavailable) rather than the target breaking a rule.
 func IsHarnessError(err error) bool {
-	return errors.Is(err, ErrTransport) || errors.Is(err, ErrThrottled)
+	return errors.Is(err, ErrTransport) || errors.Is(err, ErrThrottled) ||
+		errors.Is(err, ErrCredentialRefused) || errors.Is(err, ErrCredentialUnavailable)
 }
 
 // Do sends one request and returns the exchange. A status the target answers with, even
@@ -258,26 +270,63 @@ func (c *Client) do(ctx context.Context, method, path string, opts ...Option) (*
 			header[k] = vs
 		}
 	}
+	if r.cred == nil {
+		return c.exchange(ctx, method, &u, header, r.body, r.hasBody)
+	}
+	return c.exchangeAs(ctx, r.cred, method, &u, header, r.body, r.hasBody)
+}
 
+// exchangeAs sends the request with cred's Authorization value; a 401 renews the value and
+// sends the request once more (see WithCredential).
+func (c *Client) exchangeAs(ctx context.Context, cred Credential, method string, u *url.URL, header http.Header, body []byte, hasBody bool) (*Exchange, error) {
+	value, err := c.credentialValue(ctx, cred, method, u.Path)
+	if err != nil {
+		return nil, err
+	}
+	header.Set(HeaderAuthorization, value)
+	ex, err := c.exchange(ctx, method, u, header, body, hasBody)
+	if err != nil || ex.Status != http.StatusUnauthorized {
+		return ex, err
+	}
+	renewed, renewErr := cred.Renew(ctx, value)
+	if renewErr != nil {
+		return ex, c.refusedCredential(cred, ex, renewErr)
+	}
+	c.redactor.Add(authorizationSecrets(renewed)...)
+	c.stats.renewals.Add(1)
+	header = header.Clone()
+	header.Set(HeaderAuthorization, renewed)
+	again, err := c.exchange(ctx, method, u, header, body, hasBody)
+	if again != nil {
+		again.Renewed = true
+	}
+	if err != nil || again.Status != http.StatusUnauthorized {
+		return again, err
+	}
+	return again, c.refusedCredential(cred, again, nil)
+}
+
+// exchange sends one request, retrying throttling answers within the retry policy.
+func (c *Client) exchange(ctx context.Context, method string, u *url.URL, header http.Header, reqBody []byte, hasBody bool) (*Exchange, error) {
 	var (
 		waited    time.Duration
 		retriedOn []int
 	)
 	for attempt := 0; ; attempt++ {
 		var body io.Reader
-		if r.hasBody {
-			body = bytes.NewReader(r.body) // re-read from the start on every attempt
+		if hasBody {
+			body = bytes.NewReader(reqBody) // re-read from the start on every attempt
 		}
 		req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 		if err != nil {
-			return nil, fmt.Errorf("build %s %s: %w", method, path, err)
+			return nil, fmt.Errorf("build %s %s: %w", method, u.Path, err)
 		}
 		req.Header = header.Clone()
 		ex := &Exchange{
 			Method:        method,
 			URL:           u.String(),
 			RequestHeader: req.Header.Clone(),
-			RequestBody:   r.body,
+			RequestBody:   reqBody,
 			Retries:       attempt,
 			RetryWait:     waited,
 			retriedOn:     retriedOn,

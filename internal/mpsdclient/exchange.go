@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -33,6 +36,9 @@ type Exchange struct {
 	Retries int
 	// RetryWait is the total time waited before those retries.
 	RetryWait time.Duration
+	// Renewed is true when this is the request sent again with a renewed credential after
+	// the target answered 401 to the first value (WithCredential).
+	Renewed bool
 
 	retriedOn []int // distinct statuses that caused a retry, in order
 	redactor  *Redactor
@@ -100,6 +106,9 @@ func (e *Exchange) String() string {
 			statuses[i] = strconv.Itoa(s)
 		}
 		fmt.Fprintf(&b, " (after %s on %s, waited %s)", plural(e.Retries, "retry", "retries"), strings.Join(statuses, "/"), e.RetryWait)
+	}
+	if e.Renewed {
+		b.WriteString(" (sent again with a renewed credential after a 401)")
 	}
 	fmt.Fprintf(&b, "\n%s %s\n", e.Method, e.redactor.String(e.URL))
 	writeHeaders(&b, e.RequestHeader, e.redactor)
@@ -202,8 +211,13 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// Redactor removes secrets from rendered text. It is immutable; With returns a new one.
+// Redactor removes secrets from rendered text: the values it was given (With, Add) and
+// anything shaped like an Xbox Live Authorization value ("XBL3.0 x=<userhash>;<token>"), which
+// no report may show whoever issued it. Credentials renewed while a run goes on are added as
+// they appear, so a Redactor is safe for concurrent use, and every exchange rendered later
+// sees them.
 type Redactor struct {
+	mu      sync.RWMutex
 	secrets []string
 }
 
@@ -219,32 +233,81 @@ var sensitiveHeaders = map[string]bool{
 	"Set-Cookie":          true,
 }
 
+// xblValue matches an Xbox Live Authorization value in any text: the scheme, the user hash
+// and the token up to the next space, quote or separator.
+var xblValue = regexp.MustCompile(`(?i)XBL3\.0 x=[^;\s"']*;[^\s"',]+`)
+
+// minSecretLength is the shortest value a redactor removes: shorter ones would match
+// ordinary words.
+const minSecretLength = 8
+
 // NewRedactor returns a redactor that knows no secret values yet.
 func NewRedactor() *Redactor { return &Redactor{} }
 
-// With returns a redactor that also removes the given values (empty or very short ones are ignored).
+// With returns a new redactor that removes r's secrets and the given values (empty or very
+// short ones are ignored).
 func (r *Redactor) With(secrets ...string) *Redactor {
-	out := &Redactor{secrets: append([]string(nil), r.secrets...)}
-	for _, s := range secrets {
-		if len(strings.TrimSpace(s)) >= 8 {
-			out.secrets = append(out.secrets, s)
-		}
-	}
-	// Longest first, so a secret that contains another is removed whole.
-	sort.Slice(out.secrets, func(i, j int) bool { return len(out.secrets[i]) > len(out.secrets[j]) })
+	out := &Redactor{}
+	r.mu.RLock()
+	out.secrets = append(out.secrets, r.secrets...)
+	r.mu.RUnlock()
+	out.Add(secrets...)
 	return out
 }
 
-// String returns s with every known secret replaced.
+// Add makes r remove the given values too (empty or very short ones are ignored).
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	added := false
+	for _, s := range secrets {
+		if len(strings.TrimSpace(s)) >= minSecretLength && !slices.Contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
+			added = true
+		}
+	}
+	if added {
+		// Longest first, so a secret that contains another is removed whole.
+		sort.SliceStable(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+	}
+}
+
+// String returns s with every known secret, and every Xbox Live Authorization value, replaced.
 func (r *Redactor) String(s string) string {
 	if r == nil {
 		return s
 	}
+	r.mu.RLock()
 	for _, secret := range r.secrets {
 		s = strings.ReplaceAll(s, secret, Placeholder)
 	}
+	r.mu.RUnlock()
+	if strings.Contains(strings.ToUpper(s), "XBL3.0 X=") {
+		s = xblValue.ReplaceAllString(s, "XBL3.0 "+Placeholder)
+	}
 	return s
 }
+
+// Error returns err with its message redacted; the result still unwraps to err, so errors.Is
+// and errors.As see through it. nil stays nil.
+func (r *Redactor) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: r.String(err.Error()), err: err}
+}
+
+// redactedError shows an error's message with the secrets redacted, and unwraps to it.
+type redactedError struct {
+	msg string
+	err error
+}
+
+// Error returns the redacted message.
+func (e *redactedError) Error() string { return e.msg }
+
+// Unwrap returns the original error.
+func (e *redactedError) Unwrap() error { return e.err }
 
 // Header returns the value to show for a header: sensitive headers keep only their scheme.
 func (r *Redactor) Header(name, value string) string {

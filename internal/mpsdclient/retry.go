@@ -136,10 +136,12 @@ type Stats struct {
 	Throttled int64
 	// RetryWait is the total time spent waiting before retries.
 	RetryWait time.Duration
+	// Renewals counts requests sent again with a renewed credential after a 401.
+	Renewals int64
 }
 
 type stats struct {
-	requests, retries, throttled, retryWait atomic.Int64
+	requests, retries, throttled, retryWait, renewals atomic.Int64
 }
 
 // Stats returns the client's counters so far. It is safe to call concurrently with Do.
@@ -149,6 +151,7 @@ func (c *Client) Stats() Stats {
 		Retries:   c.stats.retries.Load(),
 		Throttled: c.stats.throttled.Load(),
 		RetryWait: time.Duration(c.stats.retryWait.Load()),
+		Renewals:  c.stats.renewals.Load(),
 	}
 }
 

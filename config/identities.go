@@ -166,24 +166,34 @@ func (r Resolved) Credentials(key string, warn func(string)) (*Credentials, erro
 		return &Credentials{opts: opts}, nil
 	}
 	if !r.XboxLive.IsZero() {
-		httpClient, err := mpsdclient.NewHTTPClient(mpsdclient.NetworkOptions{
-			CAFile: r.TLS.CAFile, ProxyURL: r.Proxy, RequestTimeout: r.CredentialTimeout.D(),
-		})
+		client, err := r.XboxLiveClient(redactor.Add)
 		if err != nil {
-			return nil, NewError(fmt.Errorf("xboxLive: %w", err))
-		}
-		x := r.XboxLive
-		client, err := xblauth.New(xblauth.Config{
-			ClientID: x.ClientID, Sandbox: x.Sandbox, Flow: x.Flow, Endpoints: x.Endpoints,
-			DeviceType: x.DeviceType, DeviceVersion: x.DeviceVersion,
-			HTTPClient: httpClient, OnSecret: redactor.Add,
-		})
-		if err != nil {
-			return nil, NewError(err)
+			return nil, err
 		}
 		opts.XboxLive = client
 	}
 	return &Credentials{opts: opts}, nil
+}
+
+// XboxLiveClient is the Xbox Live sign-in of the configured title (xboxLive), through the
+// configured proxy and CA bundle; onSecret learns every token and key it sees. Its errors
+// are *Error.
+func (r Resolved) XboxLiveClient(onSecret func(...string)) (*xblauth.Client, error) {
+	timeout := r.CredentialTimeout.D()
+	if timeout <= 0 {
+		timeout = DefaultCredentialTimeout
+	}
+	httpClient, err := mpsdclient.NewHTTPClient(mpsdclient.NetworkOptions{CAFile: r.TLS.CAFile, ProxyURL: r.Proxy, RequestTimeout: timeout})
+	if err != nil {
+		return nil, NewError(fmt.Errorf("xboxLive: %w", err))
+	}
+	x := r.XboxLive
+	client, err := xblauth.New(xblauth.Config{
+		ClientID: x.ClientID, Sandbox: x.Sandbox, Flow: x.Flow, Endpoints: x.Endpoints,
+		DeviceType: x.DeviceType, DeviceVersion: x.DeviceVersion,
+		HTTPClient: httpClient, OnSecret: onSecret,
+	})
+	return client, NewError(err)
 }
 
 // Redactor returns the redactor of every store the credentials build.

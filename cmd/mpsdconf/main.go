@@ -7,6 +7,7 @@
 //	mpsdconf list      [--format text|json|yaml] [--profile P] [--label-filter EXPR]
 //	mpsdconf selftest  [--report-dir DIR] [--parallel N] [--fault NAME]...
 //	mpsdconf tolerance [--report-dir DIR] [--parallel N] [--variant NAME]...
+//	mpsdconf login     --identity NAME [--pool N] [--config FILE] [--print]
 //	mpsdconf validate  --schema NAME FILE...
 //	mpsdconf version
 package main
@@ -34,6 +35,7 @@ Usage:
   mpsdconf tolerance prove no doc/wire spec fails a conformant service: the documented profile
                      against each emulator variant (a behaviour the contract allows)
   mpsdconf sweep     remove what a crashed run left on a target (--target URL --run-id ID)
+  mpsdconf login     sign an Xbox Live test account in once (--identity NAME --config FILE) for unattended runs
   mpsdconf expectations  write a starting expectations file from a run (--from report.json)
   mpsdconf diff      compare two runs' report.json: regressions, fixes, ... (exit 1 on a regression)
   mpsdconf history   a grid of rules x runs over folders of report.json files (HTML + Markdown)
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTolerance(ctx, args[1:], stdout, stderr)
 	case "sweep":
 		return cmdSweep(ctx, args[1:], stdout, stderr)
+	case "login":
+		return cmdLogin(ctx, args[1:], stdout, stderr)
 	case "expectations":
 		return cmdExpectations(args[1:], stdout, stderr)
 	case "diff":

@@ -236,7 +236,11 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 func TestExampleConfigsLoad(t *testing.T) {
 	for _, name := range []string{"emulator.yaml", "real-mpsd.yaml", "alternate-world.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := LoadFile(filepath.Join("..", "examples", name), Default()); err != nil {
+			cfg, err := LoadFile(filepath.Join("..", "examples", name), Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Resolve(cfg); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -40,47 +40,57 @@ func (r Resolved) processWorlds(n int) ([]IdentitySet, error) {
 	if minted && offset > 0 && offset+n > fixtures.MaxWorkers {
 		return nil, fmt.Errorf("shard: shard %s with %d processes needs identity set %d, but there are %d: use fewer processes per shard", r.SpecShard, n, offset+n, fixtures.MaxWorkers)
 	}
-	if !minted && n-1 > len(r.IdentityPools) {
+	if !minted && offset+n-1 > len(r.IdentityPools) {
 		return nil, fmt.Errorf("procs: %d processes against a target with configured identities need %d identityPools (one per process after the first), the configuration has %d",
 			n, n-1, len(r.IdentityPools))
 	}
 	sets := make([]IdentitySet, n)
 	for k := range sets {
+		i := offset + k
 		if minted {
-			w, err := r.TestWorld.ForWorker(offset + k)
+			w, err := r.TestWorld.ForWorker(i)
 			if err != nil {
 				return nil, err
 			}
 			sets[k] = IdentitySet{World: w}
-			if offset+k > 0 {
-				sets[k].Name = fmt.Sprintf("identity set %d", offset+k+1)
+			if i > 0 {
+				sets[k].Name = fmt.Sprintf("identity set %d", i+1)
 			}
 			continue
 		}
 		w := r.TestWorld
-		if k > 0 {
-			w.Identities = r.IdentityPools[k-1]
-			sets[k].Name = fmt.Sprintf("identityPools[%d]", k-1)
+		if i > 0 {
+			w.Identities = r.IdentityPools[i-1]
+			sets[k].Name = fmt.Sprintf("identityPools[%d]", i-1)
 		}
 		sets[k].World = w
 	}
 	return sets, nil
 }
 
-// ShardIdentityOffset is the first identity set of this shard's processes where the harness
-// mints tokens: shards of one run may run at the same time against one target, and MPSD keeps
-// per-user state, so shard K's processes act as identity sets (K-1)*procs onwards. It is 0
-// without shards and for configured identities (each shard's machine brings its own).
+// ShardIdentityOffset is the first identity set of this shard's processes: shards of one run
+// may run at the same time against one target, and MPSD keeps per-user state, so shard K's
+// processes act as identity sets (K-1)*procs onwards. Where tokens are minted there are
+// always enough; against configured identities only when the configuration has a set for
+// every process of every shard (identities plus identityPools), else each shard uses the
+// configured sets from the first (each shard's machine brings its own, or the shards run one
+// after another: see SharesIdentitiesWithOtherShards). It is 0 without shards.
 func (r Resolved) ShardIdentityOffset() int {
-	if !r.minted() || r.SpecShard.Count < 2 {
+	if r.SpecShard.Count < 2 || (!r.minted() && len(r.IdentityPools)+1 < r.SpecShard.Count*r.Procs) {
 		return 0
 	}
 	return (r.SpecShard.Index - 1) * r.Procs
 }
 
+// SharesIdentitiesWithOtherShards reports whether this shard acts as the same configured
+// identities as the other shards of its configuration (there are not enough identity sets for
+// each to have its own): the shards must then not run at the same time against one target.
+func (r Resolved) SharesIdentitiesWithOtherShards() bool {
+	return r.SpecShard.Count > 1 && !r.minted() && len(r.IdentityPools)+1 < r.SpecShard.Count*r.Procs
+}
+
 // ShardWorld is the identity set of a single-process run of this shard: the test world, or
-// for a shard with minted identities its own identity set (see ShardIdentityOffset). Its
-// errors are *Error.
+// for a shard its own identity set (see ShardIdentityOffset). Its errors are *Error.
 func (r Resolved) ShardWorld() (IdentitySet, error) {
 	if r.ShardIdentityOffset() == 0 {
 		return IdentitySet{World: r.TestWorld}, nil

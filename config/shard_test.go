@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mpsdconf/mpsdconf/fixtures"
 )
 
 // specNames are spec-like full texts: containers, the spec's sentence, a rule's wording.
@@ -183,5 +185,42 @@ func TestShardsActAsTheirOwnUsers(t *testing.T) {
 	}
 	if resolve("", 1).ShardIdentityOffset() != 0 {
 		t.Error("an unsharded run is offset")
+	}
+}
+
+func TestShardsOfConfiguredIdentitiesUseTheirOwnSetsWhereThereAreEnough(t *testing.T) {
+	world := fixtures.DefaultEnvironment()
+	for name, id := range world.Identities {
+		id.Authorization = "XBL3.0 x=1;t-" + name
+		world.Identities[name] = id
+	}
+	pool := func(k int) map[string]fixtures.Identity {
+		p := map[string]fixtures.Identity{}
+		for name, id := range world.Identities {
+			if !id.Server {
+				id.XUID = strings.Replace(id.XUID, "28146", fmt.Sprintf("2814%d", 6+k), 1)
+			}
+			p[name] = id
+		}
+		return p
+	}
+	resolve := func(shard string, procs int, pools ...map[string]fixtures.Identity) Resolved {
+		t.Helper()
+		r, err := Resolve(Config{Target: "https://mpsd.example", World: world, IdentityPools: pools, Shard: shard, Procs: procs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// Two shards of two processes and four sets: shard 2 takes pools 1 and 2.
+	r := resolve("2/2", 2, pool(1), pool(2), pool(3))
+	sets, err := r.ProcessWorlds(2)
+	if err != nil || sets[0].Name != "identityPools[1]" || sets[1].Name != "identityPools[2]" || r.SharesIdentitiesWithOtherShards() {
+		t.Errorf("shard 2/2 with enough sets: %v %+v", err, sets)
+	}
+	// Too few sets for every shard: each shard uses the first ones, and says so.
+	r = resolve("2/2", 1)
+	if set, _ := r.ShardWorld(); set.Name != "" || !r.SharesIdentitiesWithOtherShards() {
+		t.Errorf("shard 2/2 with one set: %+v, shares %v", set, r.SharesIdentitiesWithOtherShards())
 	}
 }

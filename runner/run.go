@@ -61,6 +61,10 @@ func Run(ctx context.Context, cfg config.Config, stderr io.Writer) (report.Summa
 	if _, err := loadExpectations(r, false); err != nil {
 		return report.Summary{}, err
 	}
+	if r.SharesIdentitiesWithOtherShards() {
+		fmt.Fprintf(stderr, "mpsdconf: warning: shard %s acts as the same identities as the other %d shards of this configuration, which has %d identity sets for %d shards of %d processes: do not run the shards at the same time against one target, or give the configuration %d identity sets (identities and identityPools)\n",
+			r.SpecShard, r.SpecShard.Count-1, len(r.IdentityPools)+1, r.SpecShard.Count, r.Procs, r.SpecShard.Count*r.Procs)
+	}
 	gc, _ := ginkgo.GinkgoConfiguration()
 	if r.Procs > 1 && gc.ParallelTotal <= 1 {
 		return runParallel(ctx, r, stderr)
@@ -197,6 +201,10 @@ func finishRun(r config.Resolved, meta report.Metadata, rep types.Report, cleanu
 	}
 	for _, ref := range summary.CredentialProblems {
 		fmt.Fprintf(stderr, "mpsdconf: harness error: %s\n", ref)
+	}
+	causes, byCause := report.SkippedByCause(summary.Specs)
+	for _, c := range causes {
+		fmt.Fprintf(stderr, "mpsdconf: %d specs skipped: %s\n", len(byCause[c]), c)
 	}
 	fmt.Fprintf(stderr, "mpsdconf: %s; verdict %s; reports in %s\n", summary.Totals.Line(), summary.Verdict, r.ReportDir)
 	if msg := cleanup.Problem(meta.Target, meta.RunID); msg != "" {

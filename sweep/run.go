@@ -52,6 +52,7 @@ func identities(r config.Resolved, creds *config.Credentials) (*identity.Store, 
 	if r.EmulatorTokenKey != "" {
 		processes = config.MaxProcs
 	}
+	r.SpecShard = config.Shard{} // every set, whichever shard used it
 	sets, err := r.ProcessWorlds(processes)
 	if err != nil {
 		return nil, err

@@ -170,7 +170,7 @@ func (r Resolved) Credentials(key string, warn func(string)) (*Credentials, erro
 	if key == "" {
 		key = r.EmulatorTokenKey
 	}
-	opts := identity.Options{Lookup: os.LookupEnv, CommandTimeout: r.CredentialTimeout.D(), Redactor: redactor, Warn: warn}
+	opts := identity.Options{Lookup: os.LookupEnv, FetchTimeout: r.CredentialTimeout.D(), Redactor: redactor, Warn: warn}
 	if key != "" {
 		opts.EmulatorKey = []byte(key)
 		return &Credentials{opts: opts}, nil

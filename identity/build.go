@@ -26,8 +26,9 @@ type Options struct {
 	Lookup func(string) (string, bool)
 	// XboxLive signs in the identities configured with xboxLive; nil when none is.
 	XboxLive *xblauth.Client
-	// CommandTimeout bounds each run of an authorizationCommand.
-	CommandTimeout time.Duration
+	// FetchTimeout bounds each fetch of a credential: a whole Xbox Live sign-in, a run of an
+	// authorizationCommand (DefaultFetchTimeout when 0).
+	FetchTimeout time.Duration
 	// Redactor learns every secret the credentials fetch; nil makes a new one.
 	Redactor *mpsdclient.Redactor
 	// Warn is told about problems that do not stop the run (a token file others can read).
@@ -35,9 +36,6 @@ type Options struct {
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
-
-// DefaultCommandTimeout bounds an authorizationCommand run when Options.CommandTimeout is 0.
-const DefaultCommandTimeout = time.Minute
 
 // Build makes the identities of world. set names the identity set in messages ("" for the
 // world's own identities, "identityPools[0]" for the first pool). Nothing is fetched yet:
@@ -62,13 +60,13 @@ func Build(world fixtures.Environment, set string, opts Options) (*Store, error)
 		if set != "" {
 			display = fmt.Sprintf("%s (%s)", name, set)
 		}
-		source, err := sourceOf(display, name, spec, title, opts)
+		source, err := sourceOf(name, set, spec, title, opts)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
 		id := Identity{Name: name, XUID: spec.XUID, TitleID: title, Gamertag: spec.Gamertag, Server: spec.Server,
-			cred: newCredential(display, source, opts.Now, opts.Redactor.Add)}
+			cred: newCredential(display, source, opts.Now, opts.Redactor.Add, opts.FetchTimeout)}
 		ids = append(ids, id)
 	}
 	if len(problems) > 0 {
@@ -81,8 +79,8 @@ func Build(world fixtures.Environment, set string, opts Options) (*Store, error)
 	return NewStore(opts.Redactor, ids...)
 }
 
-// sourceOf picks the credential source of one identity.
-func sourceOf(display, name string, spec fixtures.Identity, title string, opts Options) (Source, error) {
+// sourceOf picks the credential source of one identity (name, of identity set set).
+func sourceOf(name, set string, spec fixtures.Identity, title string, opts Options) (Source, error) {
 	key := "identities." + name
 	switch {
 	case len(opts.EmulatorKey) > 0:
@@ -96,11 +94,11 @@ func sourceOf(display, name string, spec fixtures.Identity, title string, opts O
 		return mintedSource{key: opts.EmulatorKey, lifetime: lifetime, now: opts.Now,
 			claims: xbltoken.Claims{XUID: spec.XUID, TitleID: title, Server: spec.Server, Gamertag: spec.Gamertag}}, nil
 	case len(spec.AuthorizationCommand) > 0:
-		timeout := opts.CommandTimeout
+		timeout := opts.FetchTimeout
 		if timeout <= 0 {
-			timeout = DefaultCommandTimeout
+			timeout = DefaultFetchTimeout
 		}
-		return commandSource{identity: display, argv: spec.AuthorizationCommand, timeout: timeout, redact: opts.Redactor.String}, nil
+		return commandSource{identity: name, set: set, argv: spec.AuthorizationCommand, timeout: timeout, redact: opts.Redactor.String}, nil
 	case spec.XboxLive != nil:
 		return xboxLiveSourceOf(key, spec.XboxLive, opts)
 	}

@@ -2,12 +2,14 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mpsdconf/mpsdconf/internal/mpsdclient"
+	"github.com/mpsdconf/mpsdconf/internal/xblauth"
 )
 
 // Token is what a credential source produces.
@@ -53,13 +55,15 @@ type Source interface {
 	Describe() string
 }
 
-// Refusal records that the target refused an identity's credential for good.
+// Refusal records that a credential failed the run: the target refused it for good (Status
+// 401), or it expired and could not be renewed (Status 0).
 type Refusal struct {
 	// Identity is the identity's name.
 	Identity string `json:"identity"`
 	// Source describes its credential source.
 	Source string `json:"source"`
-	// Status is the HTTP status of the refusal (401).
+	// Status is the HTTP status of the refusal (401), or 0 for a credential that expired and
+	// could not be renewed.
 	Status int `json:"status"`
 	// Cause is what the target said and why the credential was not renewed.
 	Cause string `json:"cause"`
@@ -69,6 +73,10 @@ type Refusal struct {
 
 // String is the one line that says what happened.
 func (r Refusal) String() string {
+	if r.Status == 0 {
+		return fmt.Sprintf("credential of %s (%s) expired at %s and could not be renewed: %s; requests as %s were not sent",
+			r.Identity, r.Source, r.At.UTC().Format(time.TimeOnly), r.Cause, r.Identity)
+	}
 	return fmt.Sprintf("credential of %s (%s) refused (%d) at %s: %s; nothing more was sent as %s",
 		r.Identity, r.Source, r.Status, r.At.UTC().Format(time.TimeOnly), r.Cause, r.Identity)
 }
@@ -81,22 +89,38 @@ type Credential struct {
 	source   Source
 	now      func() time.Time
 	onSecret func(...string)
+	timeout  time.Duration // bounds each fetch
 
-	mu      sync.Mutex
-	tok     Token
-	fetched bool
-	refusal *Refusal
+	mu        sync.Mutex
+	tok       Token
+	fetched   bool
+	refusal   *Refusal // the target refused it for good
+	lapsed    *Refusal // it expired and could not be renewed
+	failedAt  time.Time
+	lastError error
 }
+
+// fetchBackoff is how long after a failed fetch the source is not asked again: a sign-in
+// service that is down, or a helper that fails, costs one attempt per half minute, not one per
+// request.
+const fetchBackoff = 30 * time.Second
 
 var _ mpsdclient.Credential = (*Credential)(nil)
 
-// newCredential returns the credential of identity name from source.
-func newCredential(name string, source Source, now func() time.Time, onSecret func(...string)) *Credential {
+// newCredential returns the credential of identity name from source; each fetch is bounded
+// by timeout (DefaultFetchTimeout when 0).
+func newCredential(name string, source Source, now func() time.Time, onSecret func(...string), timeout time.Duration) *Credential {
 	if now == nil {
 		now = time.Now
 	}
-	return &Credential{name: name, source: source, now: now, onSecret: onSecret}
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	return &Credential{name: name, source: source, now: now, onSecret: onSecret, timeout: timeout}
 }
+
+// DefaultFetchTimeout bounds one fetch (a sign-in, a helper run) when no other is set.
+const DefaultFetchTimeout = time.Minute
 
 // Name returns the identity's name.
 func (c *Credential) Name() string { return c.name }
@@ -119,9 +143,11 @@ func RenewMargin(issued, expires time.Time) time.Duration {
 }
 
 // Authorization returns the value to send now: fetched on first use, renewed when it is
-// within its renewal margin (a renewal that fails keeps the old value while it has not
-// expired). An error wraps mpsdclient.ErrCredentialRefused once the target refused the
-// credential for good.
+// within its renewal margin. A renewal that fails keeps the old value while it has not expired;
+// once it has, the credential is recorded as lapsed (a problem of the run, see Refusal) and the
+// source is asked again at most every fetchBackoff. An error wraps
+// mpsdclient.ErrCredentialRefused once the target refused the credential for good, else
+// mpsdclient.ErrCredentialUnavailable.
 func (c *Credential) Authorization(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -142,33 +168,48 @@ func (c *Credential) Authorization(ctx context.Context) (string, error) {
 	if now.Before(c.tok.ExpiresAt.Add(-RenewMargin(c.tok.IssuedAt, c.tok.ExpiresAt))) {
 		return c.tok.Authorization, nil
 	}
-	if err := c.fetch(ctx, ReasonExpiring); err != nil && !now.Before(c.tok.ExpiresAt) {
-		return "", err
+	err := c.fetch(ctx, ReasonExpiring)
+	if err == nil || now.Before(c.tok.ExpiresAt) {
+		return c.tok.Authorization, nil // renewed, or the old value still works
 	}
-	return c.tok.Authorization, nil
+	if c.lapsed == nil {
+		c.lapsed = &Refusal{Identity: c.name, Source: c.source.Describe(), Cause: firstLine(err), At: c.tok.ExpiresAt.UTC()}
+	}
+	return "", err
 }
 
 // Renew returns a renewed value after the target answered 401 to refused. If the value was
-// renewed meanwhile, the new one is returned without asking the source.
+// renewed meanwhile, the new one is returned without asking the source. An error wrapping
+// mpsdclient.ErrNotRenewable means the credential cannot be renewed at all (the source cannot
+// renew, gave the same value, or refuses for good: a Microsoft account that must be signed in
+// again, an account Xbox Live refuses); any other error is a passing failure.
 func (c *Credential) Renew(ctx context.Context, refused string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.refusal != nil {
-		return "", fmt.Errorf("%w: refused earlier in this run", mpsdclient.ErrCredentialRefused)
+		return "", fmt.Errorf("%w: refused earlier in this run", mpsdclient.ErrNotRenewable)
 	}
 	if c.fetched && c.tok.Authorization != refused {
 		return c.tok.Authorization, nil
 	}
 	if !c.source.Renewable() {
-		return "", fmt.Errorf("its source (%s) cannot renew it", c.source.Describe())
+		return "", fmt.Errorf("%w: its source (%s) cannot renew it", mpsdclient.ErrNotRenewable, c.source.Describe())
 	}
 	if err := c.fetch(ctx, ReasonRefused); err != nil {
+		if permanent(err) {
+			return "", fmt.Errorf("%w: %w", mpsdclient.ErrNotRenewable, err)
+		}
 		return "", err
 	}
 	if c.tok.Authorization == refused {
-		return "", fmt.Errorf("its source (%s) gave the same value again", c.source.Describe())
+		return "", fmt.Errorf("%w: its source (%s) gave the same value again", mpsdclient.ErrNotRenewable, c.source.Describe())
 	}
 	return c.tok.Authorization, nil
+}
+
+// permanent reports whether a source's error means asking again cannot help.
+func permanent(err error) bool {
+	return errors.Is(err, xblauth.ErrSignInRequired) || errors.Is(err, xblauth.ErrRefused)
 }
 
 // Refuse records that the target refused the credential for good.
@@ -180,14 +221,18 @@ func (c *Credential) Refuse(status int, cause string) {
 	}
 }
 
-// Refusal returns the refusal, if the target refused the credential.
+// Refusal returns what failed the run about the credential, if anything: the target's
+// refusal, else a lapse (it expired and could not be renewed).
 func (c *Credential) Refusal() (Refusal, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.refusal == nil {
-		return Refusal{}, false
+	switch {
+	case c.refusal != nil:
+		return *c.refusal, true
+	case c.lapsed != nil:
+		return *c.lapsed, true
 	}
-	return *c.refusal, true
+	return Refusal{}, false
 }
 
 // Token returns the value fetched last (the zero Token before the first fetch).
@@ -204,17 +249,34 @@ func (c *Credential) seed(tok Token) {
 	c.setToken(tok)
 }
 
-// fetch asks the source for a value (c.mu held).
+// fetch asks the source for a value (c.mu held), within the fetch timeout. After a failure the
+// source is not asked again for fetchBackoff: the failure is returned again meanwhile.
 func (c *Credential) fetch(ctx context.Context, reason string) error {
-	tok, err := c.source.Fetch(ctx, reason)
+	if c.lastError != nil && c.now().Before(c.failedAt.Add(fetchBackoff)) {
+		return c.lastError
+	}
+	fctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	tok, err := c.source.Fetch(fctx, reason)
+	if err == nil && tok.Authorization == "" {
+		err = errors.New("it gave an empty value")
+	}
 	if err != nil {
-		return fmt.Errorf("%w: %s (%s): %w", mpsdclient.ErrCredentialUnavailable, c.name, c.source.Describe(), err)
+		err = fmt.Errorf("%w: %s (%s): %w", mpsdclient.ErrCredentialUnavailable, c.name, c.source.Describe(), err)
+		if ctx.Err() == nil { // a caller giving up is not the source failing
+			c.lastError, c.failedAt = err, c.now()
+		}
+		return err
 	}
-	if tok.Authorization == "" {
-		return fmt.Errorf("%w: %s (%s) gave an empty value", mpsdclient.ErrCredentialUnavailable, c.name, c.source.Describe())
-	}
+	c.lastError, c.lapsed = nil, nil
 	c.setToken(tok)
 	return nil
+}
+
+// firstLine is the first line of an error's message.
+func firstLine(err error) string {
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return msg
 }
 
 // setToken keeps tok and hands its secrets to the redactor (c.mu held). A value whose source
@@ -231,10 +293,4 @@ func (c *Credential) setToken(tok Token) {
 }
 
 // tokenSecrets returns an Authorization value and its token part.
-func tokenSecrets(value string) []string {
-	out := []string{value}
-	if _, token, ok := strings.Cut(value, ";"); ok && token != "" {
-		out = append(out, token)
-	}
-	return out
-}
+func tokenSecrets(value string) []string { return mpsdclient.AuthorizationSecrets(value) }

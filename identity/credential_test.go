@@ -52,7 +52,7 @@ func TestCredentialRenewsBeforeExpiryAndKeepsAWorkingValue(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
 	src := &countingSource{now: clk.now, lifetime: 10 * time.Minute, renewable: true}
 	redactor := mpsdclient.NewRedactor()
-	cred := newCredential("user1", src, clk.now, redactor.Add)
+	cred := newCredential("user1", src, clk.now, redactor.Add, 0)
 	ctx := context.Background()
 	v1, err := cred.Authorization(ctx)
 	if err != nil || v1 != "XBL3.0 x=1;value-1-0123456789" {
@@ -80,12 +80,48 @@ func TestCredentialRenewsBeforeExpiryAndKeepsAWorkingValue(t *testing.T) {
 	if _, err := cred.Authorization(ctx); !errors.Is(err, mpsdclient.ErrCredentialUnavailable) || !strings.Contains(err.Error(), "helper down") {
 		t.Errorf("an expired value with a failing source: %v", err)
 	}
+	lapse, ok := cred.Refusal()
+	if !ok || lapse.Status != 0 || !strings.Contains(lapse.String(), "expired at") || !strings.Contains(lapse.String(), "helper down") {
+		t.Errorf("an expired credential that cannot be renewed is not a problem of the run: %v %s", ok, lapse)
+	}
+	// The failing source is asked again only after the backoff, not on every request.
+	asked := len(src.reasons)
+	for i := 0; i < 20; i++ {
+		_, _ = cred.Authorization(ctx)
+	}
+	if len(src.reasons) != asked {
+		t.Errorf("the failing source was asked %d more times within the backoff", len(src.reasons)-asked)
+	}
+	clk.t = clk.t.Add(fetchBackoff)
+	src.fail = nil
+	if v, err := cred.Authorization(ctx); err != nil || v == v2 {
+		t.Errorf("after the backoff the source is not asked again: %q %v", v, err)
+	}
+	if _, ok := cred.Refusal(); ok {
+		t.Error("a renewed credential is still reported as lapsed")
+	}
+}
+
+func TestRenewalRefusedForGoodIsNotRenewable(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	src := &countingSource{now: clk.now, lifetime: time.Hour, renewable: true}
+	cred := newCredential("user1", src, clk.now, nil, 0)
+	v, _ := cred.Authorization(context.Background())
+	src.fail = fmt.Errorf("refresh answered 400 (invalid_grant): %w", xblauth.ErrSignInRequired)
+	if _, err := cred.Renew(context.Background(), v); !errors.Is(err, mpsdclient.ErrNotRenewable) || !strings.Contains(err.Error(), "signed in again") {
+		t.Errorf("a refresh token Microsoft refuses: %v", err)
+	}
+	src.fail = errors.New("connection reset")
+	clk.t = clk.t.Add(fetchBackoff)
+	if _, err := cred.Renew(context.Background(), v); err == nil || errors.Is(err, mpsdclient.ErrNotRenewable) {
+		t.Errorf("a sign-in service that did not answer: %v (must be a passing failure)", err)
+	}
 }
 
 func TestCredentialRenewAfterRefusal(t *testing.T) {
 	clk := &clock{t: time.Now()}
 	src := &countingSource{now: clk.now, lifetime: time.Hour, renewable: true}
-	cred := newCredential("user2 (identityPools[0])", src, clk.now, nil)
+	cred := newCredential("user2 (identityPools[0])", src, clk.now, nil, 0)
 	ctx := context.Background()
 	v1, _ := cred.Authorization(ctx)
 	v2, err := cred.Renew(ctx, v1)
@@ -105,7 +141,7 @@ func TestCredentialRenewAfterRefusal(t *testing.T) {
 		t.Errorf("refusal: %v %s", ok, r)
 	}
 
-	static := newCredential("user3", staticSource{value: "XBL3.0 x=3;static-0123456789", from: "authorizationEnv X"}, nil, nil)
+	static := newCredential("user3", staticSource{value: "XBL3.0 x=3;static-0123456789", from: "authorizationEnv X"}, nil, nil, 0)
 	v, _ := static.Authorization(ctx)
 	if _, err := static.Renew(ctx, v); err == nil || !strings.Contains(err.Error(), "cannot renew") {
 		t.Errorf("a static value renewed: %v", err)

@@ -66,7 +66,8 @@ func (m mintedSource) Describe() string { return "minted with the emulator token
 
 // commandSource runs an external credential helper (authorizationCommand).
 type commandSource struct {
-	identity string
+	identity string // the identity's name
+	set      string // its identity set ("" for the world's own)
 	argv     []string
 	timeout  time.Duration
 	redact   func(string) string
@@ -74,7 +75,7 @@ type commandSource struct {
 
 // Fetch runs the helper.
 func (c commandSource) Fetch(ctx context.Context, reason string) (Token, error) {
-	out, err := credcmd.Run(ctx, credcmd.Request{Argv: c.argv, Identity: c.identity, Reason: reason, Timeout: c.timeout, Redact: c.redact})
+	out, err := credcmd.Run(ctx, credcmd.Request{Argv: c.argv, Identity: c.identity, Set: c.set, Reason: reason, Timeout: c.timeout, Redact: c.redact})
 	if err != nil {
 		return Token{}, err
 	}

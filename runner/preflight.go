@@ -105,13 +105,12 @@ func (p *preflighter) credentials(sets []*checkedSet) error {
 				continue
 			}
 			if why := unlikeMPSD(ex, false); why != "" {
-				return config.Errorf("%s", notMPSD(p.client, ex, why))
+				return p.fail("%s", notMPSD(p.client, ex, why))
 			}
 		}
 	}
 	if len(problems) > 0 {
-		msg := "these credentials could not be had or the target refused them, so nothing was checked:\n  " + strings.Join(problems, "\n  ")
-		return config.Errorf("%s", p.client.Redactor().String(msg))
+		return p.fail("these credentials could not be had or the target refused them, so nothing was checked:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
 }
@@ -236,19 +235,24 @@ func (p *preflighter) probe(cs *checkedSet, name, template string) error {
 	}
 	cred := mpsdclient.WithCredential(id.Credential())
 	ex, err := p.client.Do(p.ctx, http.MethodPut, path, cred, mpsdclient.WithRawBody(join, "application/json"))
-	defer p.leave(ref, path, cred)
+	switch {
+	case errors.Is(err, mpsdclient.ErrCredentialRefused), err == nil && ex.Status/100 != 2:
+		_ = p.journal.Record(ref.Done()) // refused: nothing was created
+	case err == nil:
+		defer p.leave(ref, path, cred)
+	} // no answer: the session may exist, so the entry stays for a sweep
 	switch {
 	case errors.Is(err, mpsdclient.ErrCredentialRefused):
-		return config.Errorf("%s", p.redact(err))
+		return p.fail("%v", err)
 	case err != nil:
 		return unreachable(p.client, err)
 	case ex.Status == http.StatusNotFound:
-		return config.Errorf("%s", notMPSD(p.client, ex, fmt.Sprintf("answered 404 to a session PUT under template %q of SCID %s: the base URL (or its path prefix) is wrong, or the SCID or the template does not exist there", template, ref.SCID)))
+		return p.fail("%s", notMPSD(p.client, ex, fmt.Sprintf("answered 404 to a session PUT under template %q of SCID %s: the base URL (or its path prefix) is wrong, or the SCID or the template does not exist there", template, ref.SCID)))
 	case ex.Status == http.StatusForbidden:
-		return config.Errorf("%s (%s) may not create a session under template %q of SCID %s: %s %s answered 403%s; likely cause: the token lacks the title's claim (use xboxLive.flow: sisu) or belongs to another title or sandbox",
+		return p.fail("%s (%s) may not create a session under template %q of SCID %s: %s %s answered 403%s; likely cause: the token lacks the title's claim (use xboxLive.flow: sisu) or belongs to another title or sandbox",
 			id.Credential().Name(), id.Credential().Source(), template, ref.SCID, ex.Method, "/serviceconfigs/…", firstBodyLine(ex))
 	case unlikeMPSD(ex, true) != "":
-		return config.Errorf("%s", notMPSD(p.client, ex, unlikeMPSD(ex, true)))
+		return p.fail("%s", notMPSD(p.client, ex, unlikeMPSD(ex, true)))
 	case ex.Status/100 != 2 || ex.Status == http.StatusNoContent:
 		return nil // not the preflight's to judge: the specs report it
 	}
@@ -260,7 +264,7 @@ func (p *preflighter) probe(cs *checkedSet, name, template string) error {
 	case shown == "":
 		fmt.Fprintf(p.warn, "mpsdconf: preflight: could not check %s's XUID: the session the target created shows no member XUID\n", id.Credential().Name())
 	case shown != id.XUID:
-		return config.Errorf("%s (%s): identities.%s.xuid is %s, but the target shows its credential's user as XUID %s: a token of another account (user1's token under user2?)",
+		return p.fail("%s (%s): identities.%s.xuid is %s, but the target shows its credential's user as XUID %s: a token of another account (user1's token under user2?)",
 			id.Credential().Name(), id.Credential().Source(), name, id.XUID, shown)
 	}
 	return nil
@@ -370,15 +374,11 @@ func isJSON(ex *mpsdclient.Exchange) bool {
 	return err == nil
 }
 
-// firstBodyLine is ": <first line of the body>", or "" for an empty body.
+// firstBodyLine is ": <first line of the body>", or "" for an empty body. The body is
+// redacted before it is cut, so no part of a secret it echoes is left.
 func firstBodyLine(ex *mpsdclient.Exchange) string {
-	for _, line := range strings.Split(string(ex.Body), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			if len(line) > 200 {
-				line = line[:200] + "..."
-			}
-			return ": " + line
-		}
+	if line := mpsdclient.FirstLine(ex.Redacted(string(ex.Body))); line != "" {
+		return ": " + line
 	}
 	return ""
 }
@@ -394,3 +394,9 @@ func urlPathOf(u string) string {
 }
 
 func (p *preflighter) redact(err error) string { return p.client.Redactor().String(err.Error()) }
+
+// fail is a configuration error whose message, which may quote what the target answered, is
+// redacted.
+func (p *preflighter) fail(format string, args ...any) error {
+	return config.Errorf("%s", p.client.Redactor().String(fmt.Sprintf(format, args...)))
+}

@@ -37,10 +37,30 @@ func Run(ctx context.Context, cfg config.Config, runID, journalPath string, out 
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.Timeout.D())
 	defer cancel()
+	learnXUIDs(ctx, ids, out, client.Redactor().String)
 	if _, err := Sweep(ctx, client, ids, r.TestWorld, runID, journalPath, out); err != nil {
 		return client.Redactor().Error(err)
 	}
 	return nil
+}
+
+// learnXUIDs signs in the users configured without a XUID (their sign-in says it), so that
+// discovery can query their handles. One that cannot sign in is said so, and is left out of
+// discovery; its journal entries still count as problems if they cannot be undone.
+func learnXUIDs(ctx context.Context, ids *identity.Store, out io.Writer, redact func(string) string) {
+	for _, name := range ids.Names() {
+		id, _ := ids.Get(name)
+		if id.Server || id.XUID != "" {
+			continue
+		}
+		if _, err := id.Credential().Authorization(ctx); err != nil {
+			fmt.Fprintf(out, "cannot sign %s in to find its handles: %s\n", name, redact(err.Error()))
+			continue
+		}
+		if tok := id.Credential().Token(); tok.XUID != "" {
+			ids.SetXUID(name, tok.XUID, tok.Gamertag)
+		}
+	}
 }
 
 // identities returns every identity a run may have acted as: the configured or minted

@@ -159,13 +159,8 @@ func (sw *sweeper) send(who identity.Identity, what, method, path string, opts .
 // unexpected describes an answer that is neither 2xx nor 404, with the start of its body.
 func unexpected(ex *mpsdclient.Exchange) string {
 	msg := ex.Summary()
-	if body := strings.TrimSpace(string(ex.Body)); body != "" {
-		if first, _, _ := strings.Cut(body, "\n"); len(first) > 200 {
-			body = first[:200] + "..."
-		} else {
-			body = first
-		}
-		msg += ": " + body
+	if line := mpsdclient.FirstLine(ex.Redacted(string(ex.Body))); line != "" {
+		msg += ": " + line // redacted before it is cut, so no part of a secret is left
 	}
 	return msg
 }

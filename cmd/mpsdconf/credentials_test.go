@@ -127,15 +127,12 @@ func (sw *signInWorld) xboxLive() map[string]any {
 		"endpoints": map[string]string{"live": u, "userAuth": u, "deviceAuth": u, "sisu": u, "xsts": u}}
 }
 
-// secrets are every secret of the sign-in a report must not show.
+// secrets are every secret of the sign-in a report must not show: every token and code the
+// fake issued, and the XSTS tokens minted for it.
 func (sw *signInWorld) secrets() []string {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	out := append([]string(nil), sw.issued...)
-	for name := range sw.accounts {
-		out = append(out, sw.refresh[name], sw.fake.CurrentRefreshToken(sw.accounts[name].XUID))
-	}
-	return out
+	return append(append([]string(nil), sw.issued...), sw.fake.Secrets()...)
 }
 
 // scanForSecrets fails the test if any file under root, or the console output, holds a secret.
@@ -145,7 +142,12 @@ func scanForSecrets(t *testing.T, root, console string, secrets []string) {
 	files := 0
 	check := func(where, content string) {
 		for _, s := range secrets {
-			if s != "" && strings.Contains(content, s) {
+			// The middle of a secret too: a message that cuts a line short shows part of one.
+			middle := s
+			if len(s) > 40 {
+				middle = s[len(s)/2-12 : len(s)/2+12]
+			}
+			if s != "" && (strings.Contains(content, s) || strings.Contains(content, middle)) {
 				t.Errorf("%s shows a secret (%d characters, starting %q)", where, len(s), s[:min(6, len(s))])
 			}
 		}
@@ -332,13 +334,18 @@ func TestExpiredTokensAreAHarnessErrorNeverAVerdict(t *testing.T) {
 	if cmd.ProcessState.ExitCode() != 2 || !strings.Contains(string(out), "refused the credentials of") {
 		t.Errorf("expectations --from a run with refused credentials: %v\n%s", err, out)
 	}
+	scanForSecrets(t, during.dir, during.output, envSecrets(env))
+}
+
+// envSecrets are the Authorization values of VAR=value pairs, whole and their token parts.
+func envSecrets(env []string) []string {
 	var secrets []string
 	for _, kv := range env {
 		_, v, _ := strings.Cut(kv, "=")
 		_, token, _ := strings.Cut(v, ";")
 		secrets = append(secrets, v, token)
 	}
-	scanForSecrets(t, during.dir, during.output, secrets)
+	return secrets
 }
 
 // catalogRuleIDs lists every rule of the catalog, from `mpsdconf list`.
@@ -429,6 +436,18 @@ func TestPreflightRefusesConfigurationsThatWouldMisjudgeTheTarget(t *testing.T) 
 	mux.Handle("/", emu)
 	gateway := httptest.NewServer(mux)
 	t.Cleanup(gateway.Close)
+	// A target that refuses session PUTs with a 403 echoing the caller's token.
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusForbidden)
+			_, token, _ := strings.Cut(r.Header.Get("Authorization"), ";")
+			fmt.Fprintf(w, "forbidden for token %s", token)
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(echo.Close)
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
@@ -466,8 +485,9 @@ func TestPreflightRefusesConfigurationsThatWouldMisjudgeTheTarget(t *testing.T) 
 			"identityPools[0].user1.xuid: XUID 2814600000000101 is also identities.user1"},
 		"wrong base URL": {gateway.URL + "/wrong", env, nil, nil, 2,
 			"does not answer like MPSD: PUT /wrong/serviceconfigs/"},
-		"a web server":          {web.URL, env, nil, nil, 2, "answered with an HTML page, which MPSD never sends"},
-		"a gateway path prefix": {gateway.URL + "/mpsd/", env, nil, []string{"--label-filter", quickRules}, 0, "verdict pass"},
+		"a web server":            {web.URL, env, nil, nil, 2, "answered with an HTML page, which MPSD never sends"},
+		"a 403 echoing the token": {echo.URL, env, nil, nil, 2, "may not create a session under template"},
+		"a gateway path prefix":   {gateway.URL + "/mpsd/", env, nil, []string{"--label-filter", quickRules}, 0, "verdict pass"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -479,6 +499,7 @@ func TestPreflightRefusesConfigurationsThatWouldMisjudgeTheTarget(t *testing.T) 
 			if tc.code == 2 && strings.Contains(res.output, "Ran ") {
 				t.Errorf("specs ran after a preflight error:\n%s", res.output)
 			}
+			scanForSecrets(t, "", res.output, envSecrets(tc.env))
 		})
 	}
 }

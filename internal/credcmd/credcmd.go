@@ -34,8 +34,12 @@ type Output struct {
 type Request struct {
 	// Argv is the command and its arguments (no shell).
 	Argv []string
-	// Identity names the identity it is run for; the helper sees it as MPSDCONF_IDENTITY.
+	// Identity names the identity it is run for ("user1"); the helper sees it as
+	// MPSDCONF_IDENTITY.
 	Identity string
+	// Set names the identity's set ("" for the world's own identities, "identityPools[0]");
+	// the helper sees it as MPSDCONF_IDENTITY_SET.
+	Set string
 	// Reason says why it is run (initial, expiring, refused); the helper sees it as
 	// MPSDCONF_CREDENTIAL_REASON.
 	Reason string
@@ -44,13 +48,6 @@ type Request struct {
 	// Redact removes secrets from the helper's stderr before it is shown.
 	Redact func(string) string
 }
-
-// Reasons a helper is run.
-const (
-	ReasonInitial  = "initial"
-	ReasonExpiring = "expiring"
-	ReasonRefused  = "refused"
-)
 
 // maxOutput caps how much of the helper's stdout and stderr is read.
 const maxOutput = 64 << 10
@@ -66,7 +63,7 @@ func Run(ctx context.Context, req Request) (Output, error) {
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, req.Argv[0], req.Argv[1:]...)
-	cmd.Env = append(os.Environ(), "MPSDCONF_IDENTITY="+req.Identity, "MPSDCONF_CREDENTIAL_REASON="+req.Reason)
+	cmd.Env = append(helperEnviron(), "MPSDCONF_IDENTITY="+req.Identity, "MPSDCONF_IDENTITY_SET="+req.Set, "MPSDCONF_CREDENTIAL_REASON="+req.Reason)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &limitedWriter{w: &stdout, n: maxOutput}
 	cmd.Stderr = &limitedWriter{w: &stderr, n: maxOutput}
@@ -85,6 +82,19 @@ func Run(ctx context.Context, req Request) (Output, error) {
 		return Output{}, fmt.Errorf("authorizationCommand %s: %v%s", name, err, stderrNote(req, stderr.String()))
 	}
 	return out, nil
+}
+
+// helperEnviron is this process's environment without the harness's own variables: a worker
+// process carries its identities' fetched credentials in MPSDCONF_WORKER, and an emulator key
+// may be in MPSD_EMULATOR_TOKEN_KEY, neither of which a helper for one identity may see.
+func helperEnviron() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MPSDCONF_") && !strings.HasPrefix(kv, "MPSD_EMULATOR_TOKEN_KEY=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // parse reads a helper's stdout: one Authorization line, or the JSON object.

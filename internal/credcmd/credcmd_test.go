@@ -21,7 +21,7 @@ func helper(t *testing.T, body string) string {
 
 func run(t *testing.T, argv []string) (Output, error) {
 	t.Helper()
-	return Run(context.Background(), Request{Argv: argv, Identity: "user1", Reason: ReasonInitial, Timeout: 5 * time.Second,
+	return Run(context.Background(), Request{Argv: argv, Identity: "user1", Set: "identityPools[0]", Reason: "initial", Timeout: 5 * time.Second,
 		Redact: func(s string) string { return strings.ReplaceAll(s, "sekret-token", "<redacted>") }})
 }
 
@@ -34,9 +34,11 @@ func TestHelperOutputs(t *testing.T) {
 	if err != nil || js.XUID != "2535400000000001" || js.ExpiresAt.Year() != 2030 || js.Authorization != "XBL3.0 x=1;sekret-token" {
 		t.Errorf("JSON: %+v %v", js, err)
 	}
-	env, err := run(t, []string{helper(t, `echo "XBL3.0 x=$MPSDCONF_IDENTITY;$MPSDCONF_CREDENTIAL_REASON-token"`)})
-	if err != nil || env.Authorization != "XBL3.0 x=user1;initial-token" {
-		t.Errorf("the helper does not see its identity and reason: %+v %v", env, err)
+	t.Setenv("MPSDCONF_WORKER", "credentials: {user2: {authorization: XBL3.0 x=2;other-users-token}}")
+	t.Setenv("MPSD_EMULATOR_TOKEN_KEY", "emulator-key-0123456789")
+	env, err := run(t, []string{helper(t, `echo "XBL3.0 x=$MPSDCONF_IDENTITY;$MPSDCONF_CREDENTIAL_REASON-$MPSDCONF_IDENTITY_SET-[$MPSDCONF_WORKER$MPSD_EMULATOR_TOKEN_KEY]"`)})
+	if err != nil || env.Authorization != "XBL3.0 x=user1;initial-identityPools[0]-[]" {
+		t.Errorf("the helper must see its identity, set and reason, and none of the harness's secrets: %+v %v", env, err)
 	}
 }
 

@@ -16,7 +16,9 @@
 // connection or a reset, ErrTimeout when nothing arrives within the timeout, a body cut
 // off, or ErrResponseTooLarge past the body cap (reading stops there). A response that
 // arrives, however malformed, is returned without error for the suites to judge.
-// IsHarnessError tells the run's own failures (transport, throttling) from the target's.
+// IsHarnessError tells the run's own failures (transport, throttling, an identity's credential
+// refused or unavailable) from the target's. WithCredential sends an identity's credential,
+// renewed once after a 401 before the target's refusal counts (ErrCredentialRefused).
 // WithCircuitBreaker stops a client from sending once the target stops answering altogether
 // (ErrTargetDown), so a run against a dead target ends within a bounded number of requests.
 package mpsdclient
@@ -273,6 +275,9 @@ func (c *Client) do(ctx context.Context, method, path string, opts ...Option) (*
 	if r.cred == nil {
 		return c.exchange(ctx, method, &u, header, r.body, r.hasBody)
 	}
+	if header.Get(HeaderAuthorization) != "" {
+		return nil, fmt.Errorf("%s %s: both a credential and an Authorization value were given", method, path)
+	}
 	return c.exchangeAs(ctx, r.cred, method, &u, header, r.body, r.hasBody)
 }
 
@@ -289,10 +294,14 @@ func (c *Client) exchangeAs(ctx context.Context, cred Credential, method string,
 		return ex, err
 	}
 	renewed, renewErr := cred.Renew(ctx, value)
-	if renewErr != nil {
+	switch {
+	case errors.Is(renewErr, ErrNotRenewable):
 		return ex, c.refusedCredential(cred, ex, renewErr)
+	case renewErr != nil:
+		return ex, fmt.Errorf("%w: %s %s answered 401 to the credential of %s, which could not be renewed just then: %w",
+			ErrCredentialUnavailable, method, u.Path, cred.Name(), c.redactor.Error(renewErr))
 	}
-	c.redactor.Add(authorizationSecrets(renewed)...)
+	c.redactor.Add(AuthorizationSecrets(renewed)...)
 	c.stats.renewals.Add(1)
 	header = header.Clone()
 	header.Set(HeaderAuthorization, renewed)

@@ -22,8 +22,10 @@ type Credential interface {
 	// refused earlier in the run); the request is then not sent.
 	Authorization(ctx context.Context) (string, error)
 	// Renew is told that the target answered 401 to refused, and returns a renewed value to
-	// send the request again with. An error means the credential cannot be renewed (its source
-	// cannot renew, or renewing failed).
+	// send the request again with. An error wrapping ErrNotRenewable means the credential
+	// cannot be renewed at all (the client then refuses it for the run); any other error is a
+	// passing failure (a sign-in service that did not answer, a cancelled request): the request
+	// is a harness error and the credential stays.
 	Renew(ctx context.Context, refused string) (string, error)
 	// Refuse records that the target refused the credential for good: the identity sends
 	// nothing more in this run, and every later Authorization call returns an error wrapping
@@ -38,10 +40,16 @@ type Credential interface {
 var ErrCredentialRefused = errors.New("credential refused")
 
 // ErrCredentialUnavailable marks a request not sent because its identity's credential could
-// not be obtained (a failed sign-in, a credential helper that failed). A harness error.
+// not be obtained (a failed sign-in, a credential helper that failed), or one answered 401 whose
+// credential could not be renewed just then. A harness error.
 var ErrCredentialUnavailable = errors.New("credential unavailable")
 
-// WithCredential sends the request with cred's Authorization value. A 401 answer makes the
+// ErrNotRenewable is wrapped by a Credential's Renew error when the credential cannot be
+// renewed at all.
+var ErrNotRenewable = errors.New("cannot be renewed")
+
+// WithCredential sends the request with cred's Authorization value (a request may not also set
+// one with WithAuthorization). A 401 answer makes the
 // client renew the value (Credential.Renew) and send the request once more; if the target
 // refuses that too, or the value cannot be renewed, the credential is refused for the rest of
 // the run and Do returns the last exchange with an error wrapping ErrCredentialRefused. Specs
@@ -65,14 +73,14 @@ func (c *Client) credentialValue(ctx context.Context, cred Credential, method, p
 		}
 		return "", fmt.Errorf("%s %s: not sent as %s: %w: %w", method, path, cred.Name(), ErrCredentialUnavailable, c.redactor.Error(err))
 	}
-	c.redactor.Add(authorizationSecrets(value)...)
+	c.redactor.Add(AuthorizationSecrets(value)...)
 	return value, nil
 }
 
 // refusedCredential is what Do returns after the target refused cred's value (ex is the last
 // exchange, answered 401): it records the refusal and describes it.
 func (c *Client) refusedCredential(cred Credential, ex *Exchange, renewErr error) error {
-	cause := firstLine(c.redactor.String(string(ex.Body)))
+	cause := FirstLine(c.redactor.String(string(ex.Body)))
 	if cause == "" {
 		cause = http.StatusText(ex.Status)
 	}
@@ -85,9 +93,9 @@ func (c *Client) refusedCredential(cred Credential, ex *Exchange, renewErr error
 	return fmt.Errorf("%w: credential of %s refused (%d) by %s %s: %s", ErrCredentialRefused, cred.Name(), ex.Status, ex.Method, c.redactor.String(ex.path()), cause)
 }
 
-// authorizationSecrets returns an Authorization value and its token part, the values a
+// AuthorizationSecrets returns an Authorization value and its token part, the values a
 // redactor must remove.
-func authorizationSecrets(value string) []string {
+func AuthorizationSecrets(value string) []string {
 	out := []string{value}
 	if _, token, ok := strings.Cut(value, ";"); ok && token != "" {
 		out = append(out, token)
@@ -95,8 +103,9 @@ func authorizationSecrets(value string) []string {
 	return out
 }
 
-// firstLine returns the first non-empty line of s, at most 200 bytes.
-func firstLine(s string) string {
+// FirstLine returns the first non-empty line of s, trimmed, at most 200 bytes (cut at a UTF-8
+// boundary): the line a message quotes of a response body.
+func FirstLine(s string) string {
 	for _, line := range strings.Split(s, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			return cutUTF8(line, 200)

@@ -16,6 +16,7 @@ type fakeCredential struct {
 	mu        sync.Mutex
 	values    []string
 	renewable bool
+	renewErr  error // a passing failure of the next renewal
 	renewals  int
 	refused   string
 	dead      bool
@@ -35,8 +36,11 @@ func (f *fakeCredential) Authorization(context.Context) (string, error) {
 func (f *fakeCredential) Renew(_ context.Context, refused string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.renewErr != nil {
+		return "", f.renewErr
+	}
 	if !f.renewable || f.renewals+1 >= len(f.values) {
-		return "", errors.New("cannot renew")
+		return "", fmt.Errorf("%w: its source cannot renew", ErrNotRenewable)
 	}
 	f.renewals++
 	return f.values[f.renewals], nil
@@ -136,11 +140,31 @@ func TestCredentialThatCannotRenewIsRefusedAtTheFirst401(t *testing.T) {
 	}
 	cred := &fakeCredential{values: []string{oldValue}}
 	_, err = c.Do(context.Background(), http.MethodGet, "/handles/x", WithCredential(cred))
-	if !errors.Is(err, ErrCredentialRefused) || *requests != 1 || !strings.Contains(err.Error(), "not renewed: cannot renew") {
+	if !errors.Is(err, ErrCredentialRefused) || *requests != 1 || !strings.Contains(err.Error(), "not renewed: cannot be renewed: its source cannot renew") {
 		t.Fatalf("err %v after %d requests; want a refusal after one", err, *requests)
 	}
 	if !strings.Contains(cred.refused, "401 unauthorized: token has expired") {
 		t.Errorf("refusal cause %q does not say what the target answered", cred.refused)
+	}
+}
+
+func TestCredentialNotRenewedJustThenIsNotRefused(t *testing.T) {
+	srv, requests := tokenServer(t, newValue)
+	c, err := New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := &fakeCredential{values: []string{oldValue, newValue}, renewable: true, renewErr: context.Canceled}
+	_, err = c.Do(context.Background(), http.MethodGet, "/handles/x", WithCredential(cred))
+	if !errors.Is(err, ErrCredentialUnavailable) || errors.Is(err, ErrCredentialRefused) || !IsHarnessError(err) || cred.dead {
+		t.Fatalf("a renewal that failed just then: %v (refused: %v)", err, cred.dead)
+	}
+	cred.renewErr = nil
+	if ex, err := c.Do(context.Background(), http.MethodGet, "/handles/y", WithCredential(cred)); err != nil || ex.Status != 404 || *requests != 3 {
+		t.Errorf("the next request did not renew and pass: %v, %d requests", err, *requests)
+	}
+	if _, err := c.Do(context.Background(), http.MethodGet, "/handles/z", WithCredential(cred), WithAuthorization("XBL3.0 x=1;forged-value-0123")); err == nil {
+		t.Error("a request with both a credential and an Authorization value was sent")
 	}
 }
 

@@ -73,6 +73,9 @@ func (e *Exchange) Object() (map[string]any, error) {
 	return m, nil
 }
 
+// Redacted returns s with the secrets of the exchange's client redacted.
+func (e *Exchange) Redacted(s string) string { return e.redactor.String(s) }
+
 // Summary is a one-line description: method, path and status.
 func (e *Exchange) Summary() string {
 	status := "no response"

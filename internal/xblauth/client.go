@@ -205,6 +205,9 @@ func (c *Client) secret(values ...string) {
 	}
 }
 
+// serviceNow is the services' time now: the times in their tokens are on their clock.
+func (c *Client) serviceNow() time.Time { return c.now().Add(c.clockSkew()) }
+
 // clockSkew is how far the services' clock is ahead of ours, as their Date headers said.
 func (c *Client) clockSkew() time.Duration { return time.Duration(c.skew.Load()) }
 

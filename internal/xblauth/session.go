@@ -116,7 +116,7 @@ func (s *Session) chain(ctx context.Context, fresh bool) (Token, error) {
 	}
 	var xt *xtoken
 	if s.c.cfg.Flow == FlowUser {
-		if fresh || !s.user.valid(s.c.now().Add(5*time.Minute)) {
+		if fresh || !s.user.valid(s.c.serviceNow().Add(5*time.Minute)) {
 			if s.user, err = s.c.userToken(ctx, access); err != nil {
 				return Token{}, err
 			}
@@ -132,7 +132,7 @@ func (s *Session) chain(ctx context.Context, fresh bool) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	return tokenOf(xt)
+	return tokenOf(xt, s.c.clockSkew())
 }
 
 // accessToken returns a Microsoft account access token, refreshing it (and rotating the
@@ -165,8 +165,9 @@ func retryableRefusal(err error) bool {
 		!errors.Is(err, context.DeadlineExceeded)
 }
 
-// tokenOf builds the MPSD credential of an XSTS token.
-func tokenOf(xt *xtoken) (Token, error) {
+// tokenOf builds the MPSD credential of an XSTS token, its times turned from the services'
+// clock (skew ahead of ours) into ours, against which the caller renews it.
+func tokenOf(xt *xtoken, skew time.Duration) (Token, error) {
 	if len(xt.DisplayClaims.Users) == 0 {
 		return Token{}, errors.New("XSTS: the token shows no user (DisplayClaims.xui is empty)")
 	}
@@ -179,7 +180,7 @@ func tokenOf(xt *xtoken) (Token, error) {
 	}
 	return Token{
 		Authorization: fmt.Sprintf("XBL3.0 x=%s;%s", u.UserHash, xt.Token),
-		NotAfter:      xt.NotAfter, IssuedAt: xt.IssueInstant,
+		NotAfter:      xt.NotAfter.Add(-skew), IssuedAt: xt.IssueInstant.Add(-skew),
 		XUID: u.XUID, Gamertag: u.Gamertag, UserHash: u.UserHash,
 	}, nil
 }

@@ -155,9 +155,13 @@ func TestWrongSandboxIsRefusedWithItsCode(t *testing.T) {
 }
 
 func TestSigningFollowsTheServicesClock(t *testing.T) {
-	st := newSignInTest(t, xblauth.FlowSISU, xblfake.Options{ClockSkew: 10 * time.Minute})
-	if _, err := st.client.NewSession(xblauth.NewMemoryStore(st.fake.AddAccount(player))).Token(context.Background()); err != nil {
+	st := newSignInTest(t, xblauth.FlowSISU, xblfake.Options{ClockSkew: 10 * time.Minute, XSTSLifetime: time.Hour})
+	tok, err := st.client.NewSession(xblauth.NewMemoryStore(st.fake.AddAccount(player))).Token(context.Background())
+	if err != nil {
 		t.Fatalf("a 10-minute clock skew was not corrected: %v", err)
+	}
+	if left := time.Until(tok.NotAfter); left < 59*time.Minute || left > 61*time.Minute {
+		t.Errorf("the token's NotAfter is %s away on our clock, want the 1h lifetime (not shifted by the services' skew)", left)
 	}
 	if st.fake.Stats().BadSignatures != 1 {
 		t.Errorf("want exactly the first signed request refused, then signed with the services' time: %+v", st.fake.Stats())

@@ -97,7 +97,7 @@ type device struct {
 func (c *Client) deviceToken(ctx context.Context, fresh bool) (*device, error) {
 	c.deviceMu.Lock()
 	defer c.deviceMu.Unlock()
-	if !fresh && c.device != nil && c.device.token.valid(c.now().Add(time.Minute)) {
+	if !fresh && c.device != nil && c.device.token.valid(c.serviceNow().Add(time.Minute)) {
 		return c.device, nil
 	}
 	key, err := newProofKeyPair()

@@ -290,6 +290,34 @@ func (s *Server) CurrentRefreshToken(xuid string) string {
 	return ""
 }
 
+// Secrets returns every token and code the fake has issued so far (refresh, access, user,
+// device and title tokens, device codes; XSTS tokens are the test's own with MintXSTS), for
+// tests that prove none reaches a report.
+func (s *Server) Secrets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for t := range s.refresh {
+		out = append(out, t)
+	}
+	for t := range s.access {
+		out = append(out, t)
+	}
+	for t := range s.users {
+		out = append(out, t)
+	}
+	for t := range s.devices {
+		out = append(out, t)
+	}
+	for t := range s.titles {
+		out = append(out, t)
+	}
+	for t := range s.codes {
+		out = append(out, t)
+	}
+	return out
+}
+
 // UserHash returns the (stable) user hash of the account, as found in uhs claims.
 func UserHash(xuid string) string {
 	sum := sha256.Sum256([]byte("xblfake uhs " + xuid))

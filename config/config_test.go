@@ -268,3 +268,22 @@ func TestNewErrorKeepsOneKind(t *testing.T) {
 		t.Errorf("message %q: the kind must not change the text", got)
 	}
 }
+
+func TestAWorldWithoutContractVersionGetsTheDefault(t *testing.T) {
+	path := writeTemp(t, "world.yaml", `target: https://mpsd.example
+scid: 7492baca-c1b4-440d-a391-b7ef4d40c1f4
+titleId: "1934211234"
+templates: {primary: LobbySession, secondary: GameSession}
+identities:
+  user1: {xuid: "1", authorization: "XBL3.0 x=1;a"}
+  user2: {xuid: "2", authorization: "XBL3.0 x=2;b"}
+  user3: {xuid: "3", authorization: "XBL3.0 x=3;c"}
+`)
+	cfg, err := LoadFile(path, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.World.ContractVersion != fixtures.DefaultContractVersion {
+		t.Errorf("contractVersion %d, want the documented default %d", cfg.World.ContractVersion, fixtures.DefaultContractVersion)
+	}
+}

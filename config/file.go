@@ -27,6 +27,9 @@ func LoadFile(path string, base Config) (Config, error) {
 		return base, fmt.Errorf("config file %s: %s", path, nameYAMLKeys(raw, err))
 	}
 	if !cfg.World.IsUnset() {
+		if cfg.World.ContractVersion == 0 {
+			cfg.World.ContractVersion = fixtures.DefaultContractVersion // the documented default
+		}
 		if err := cfg.World.Validate(); err != nil {
 			return base, fmt.Errorf("config file %s: %w", path, err)
 		}

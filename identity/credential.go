@@ -262,7 +262,7 @@ func (c *Credential) fetch(ctx context.Context, reason string) error {
 		err = errors.New("it gave an empty value")
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: %s (%s): %w", mpsdclient.ErrCredentialUnavailable, c.name, c.source.Describe(), err)
+		err = &fetchError{identity: c.name, source: c.source.Describe(), err: err}
 		if ctx.Err() == nil { // a caller giving up is not the source failing
 			c.lastError, c.failedAt = err, c.now()
 		}
@@ -272,6 +272,22 @@ func (c *Credential) fetch(ctx context.Context, reason string) error {
 	c.setToken(tok)
 	return nil
 }
+
+// fetchError is a source's failure to give a credential: "user1 (source): why". It is
+// mpsdclient.ErrCredentialUnavailable (errors.Is), and unwraps to the source's error.
+type fetchError struct {
+	identity, source string
+	err              error
+}
+
+// Error names the identity and its source, then says why.
+func (e *fetchError) Error() string { return fmt.Sprintf("%s (%s): %v", e.identity, e.source, e.err) }
+
+// Unwrap returns the source's error.
+func (e *fetchError) Unwrap() error { return e.err }
+
+// Is makes the error mpsdclient.ErrCredentialUnavailable.
+func (e *fetchError) Is(target error) bool { return target == mpsdclient.ErrCredentialUnavailable }
 
 // firstLine is the first line of an error's message.
 func firstLine(err error) string {

@@ -89,7 +89,7 @@ func (p *preflighter) credentials(sets []*checkedSet) error {
 			id, _ := cs.ids.Get(name)
 			cred := id.Credential()
 			if _, err := cred.Authorization(p.ctx); err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %s", cred.Name(), p.redact(err)))
+				problems = append(problems, p.redact(err)) // "user1 (its source): why"
 				continue
 			}
 			if msg := p.claimedXUID(cs, id); msg != "" {

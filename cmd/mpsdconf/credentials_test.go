@@ -24,7 +24,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/mpsdconf/mpsdconf/emulator"
 	"github.com/mpsdconf/mpsdconf/fixtures"
 	"github.com/mpsdconf/mpsdconf/internal/tokenfile"
 	"github.com/mpsdconf/mpsdconf/internal/xblfake"
@@ -427,27 +426,26 @@ func TestPreflightRefusesConfigurationsThatWouldMisjudgeTheTarget(t *testing.T) 
 		t.Skip("end-to-end run skipped in -short mode")
 	}
 	const key = "preflight-emulator-key-012345"
-	emu, err := emulator.New(emulator.ConfigFromEnvironment(fixtures.DefaultEnvironment(), []byte(key)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/mpsd/", http.StripPrefix("/mpsd", emu))
-	mux.Handle("/", emu)
-	gateway := httptest.NewServer(mux)
-	t.Cleanup(gateway.Close)
+	// The emulator behind a gateway that serves it at / and under the path prefix /mpsd/.
+	gateway := serveEmulator(t, key, func(emu http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/mpsd/", http.StripPrefix("/mpsd", emu))
+		mux.Handle("/", emu)
+		return mux
+	})
 	// A target that refuses session PUTs with a 403 echoing the caller's token.
-	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut {
-			w.Header().Set("Content-Type", "text/plain")
-			w.WriteHeader(http.StatusForbidden)
-			_, token, _ := strings.Cut(r.Header.Get("Authorization"), ";")
-			fmt.Fprintf(w, "forbidden for token %s", token)
-			return
-		}
-		emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(echo.Close)
+	echo := serveEmulator(t, key, func(emu http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut {
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusForbidden)
+				_, token, _ := strings.Cut(r.Header.Get("Authorization"), ";")
+				fmt.Fprintf(w, "forbidden for token %s", token)
+				return
+			}
+			emu.ServeHTTP(w, r)
+		})
+	})
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusNotFound)
@@ -479,15 +477,15 @@ func TestPreflightRefusesConfigurationsThatWouldMisjudgeTheTarget(t *testing.T) 
 		code   int
 		want   string
 	}{
-		"swapped tokens": {gateway.URL, swapped, nil, nil, 2,
+		"swapped tokens": {gateway, swapped, nil, nil, 2,
 			"identities.user2.xuid is 2814600000000102, but the target shows its credential's user as XUID 2814600000000101"},
-		"users in two identity sets": {gateway.URL, env, map[string]any{"identityPools": []any{pool}}, []string{"--procs", "2"}, 2,
+		"users in two identity sets": {gateway, env, map[string]any{"identityPools": []any{pool}}, []string{"--procs", "2"}, 2,
 			"identityPools[0].user1.xuid: XUID 2814600000000101 is also identities.user1"},
-		"wrong base URL": {gateway.URL + "/wrong", env, nil, nil, 2,
+		"wrong base URL": {gateway + "/wrong", env, nil, nil, 2,
 			"does not answer like MPSD: PUT /wrong/serviceconfigs/"},
 		"a web server":            {web.URL, env, nil, nil, 2, "answered with an HTML page, which MPSD never sends"},
-		"a 403 echoing the token": {echo.URL, env, nil, nil, 2, "may not create a session under template"},
-		"a gateway path prefix":   {gateway.URL + "/mpsd/", env, nil, []string{"--label-filter", quickRules}, 0, "verdict pass"},
+		"a 403 echoing the token": {echo, env, nil, nil, 2, "may not create a session under template"},
+		"a gateway path prefix":   {gateway + "/mpsd/", env, nil, []string{"--label-filter", quickRules}, 0, "verdict pass"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

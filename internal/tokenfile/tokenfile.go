@@ -160,8 +160,12 @@ func (f *File) write(c Contents) error {
 }
 
 // locked runs fn holding the file's exclusive lock (FILE.lock). Where no lock file can be
-// made (a read-only directory, such as a mounted secret) fn runs without one, with a warning.
+// made (a read-only directory, such as a mounted secret) fn runs without one, with a warning;
+// in a folder that does not exist there is nothing to lock, and fn says what is missing.
 func (f *File) locked(ctx context.Context, fn func() error) error {
+	if _, err := os.Stat(filepath.Dir(f.path)); errors.Is(err, fs.ErrNotExist) {
+		return fn()
+	}
 	lock := flock.New(f.path + ".lock")
 	ctx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()

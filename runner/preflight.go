@@ -97,7 +97,11 @@ func (p *preflighter) credentials(sets []*checkedSet) error {
 				continue
 			}
 			ex, err := p.client.Do(p.ctx, http.MethodGet, unknownHandle, mpsdclient.WithCredential(cred))
-			if err != nil && !errors.Is(err, mpsdclient.ErrCredentialRefused) {
+			switch {
+			case errors.Is(err, mpsdclient.ErrCredentialUnavailable): // answered 401, not renewed just then
+				problems = append(problems, p.redact(err))
+				continue
+			case err != nil && !errors.Is(err, mpsdclient.ErrCredentialRefused):
 				return unreachable(p.client, err)
 			}
 			if msg := judgeCredential(cred, ex); msg != "" {

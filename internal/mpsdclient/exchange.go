@@ -285,7 +285,7 @@ func (r *Redactor) String(s string) string {
 		s = strings.ReplaceAll(s, secret, Placeholder)
 	}
 	r.mu.RUnlock()
-	if strings.Contains(strings.ToUpper(s), "XBL3.0 X=") {
+	if strings.Contains(s, "3.0 x=") || strings.Contains(s, "3.0 X=") { // cheap test before the expression
 		s = xblValue.ReplaceAllString(s, "XBL3.0 "+Placeholder)
 	}
 	return s

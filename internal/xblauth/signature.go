@@ -1,7 +1,6 @@
 package xblauth
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,7 +9,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"time"
 )
@@ -116,45 +114,4 @@ func newProofKeyPair() (proofKey, error) {
 		return proofKey{}, err
 	}
 	return proofKey{private: key, jwk: jwk}, nil
-}
-
-// Verify checks the Signature header of req (whose body is body) against the public key jwk,
-// and returns the time the signature carries. It is the sign-in services' side of Sign, for
-// fakes of them.
-func Verify(req *http.Request, body []byte, jwk JWK) (time.Time, error) {
-	sig, err := base64.StdEncoding.DecodeString(req.Header.Get(SignatureHeader))
-	if err != nil || len(sig) != 76 {
-		return time.Time{}, errors.New("signature: not base64 of 76 bytes")
-	}
-	if v := binary.BigEndian.Uint32(sig[0:4]); v != signaturePolicyVersion {
-		return time.Time{}, fmt.Errorf("signature: policy version %d, want %d", v, signaturePolicyVersion)
-	}
-	ft := int64(binary.BigEndian.Uint64(sig[4:12]))
-	pub, err := jwk.publicKey()
-	if err != nil {
-		return time.Time{}, err
-	}
-	digest := signedDigest(ft, req.Method, requestPath(req), req.Header.Get("Authorization"), body)
-	r, s := new(big.Int).SetBytes(sig[12:44]), new(big.Int).SetBytes(sig[44:76])
-	if !ecdsa.Verify(pub, digest, r, s) {
-		return time.Time{}, errors.New("signature: does not verify with the proof key")
-	}
-	return time.Unix(0, (ft-fileTimeEpochOffset)*100).UTC(), nil
-}
-
-// publicKey decodes the JWK.
-func (k JWK) publicKey() (*ecdsa.PublicKey, error) {
-	if k.Kty != "EC" || k.Crv != "P-256" {
-		return nil, fmt.Errorf("proof key: kty %q crv %q, want EC P-256", k.Kty, k.Crv)
-	}
-	x, errX := base64.RawURLEncoding.DecodeString(k.X)
-	y, errY := base64.RawURLEncoding.DecodeString(k.Y)
-	if errX != nil || errY != nil || len(x) != 32 || len(y) != 32 {
-		return nil, errors.New("proof key: x and y must be 32 bytes of base64url")
-	}
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), bytes.Join([][]byte{{4}, x, y}, nil))
-	if err != nil {
-		return nil, fmt.Errorf("proof key: %w", err)
-	}
-	return pub, nil
 }

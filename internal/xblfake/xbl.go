@@ -266,12 +266,8 @@ func (s *Server) handleSISU(w http.ResponseWriter, r *http.Request, now time.Tim
 		s.mu.Unlock()
 		unauthorized(w)
 		return
-	case req.Sandbox != s.opts.Sandbox:
-		s.mu.Unlock()
-		refuseXErr(w, XErrSandboxMismatch, "")
-		return
-	case acc.XErr != 0:
-		code := acc.XErr
+	}
+	if code := s.accountRefusal(req.Sandbox, acc); code != 0 {
 		s.mu.Unlock()
 		refuseXErr(w, code, "")
 		return
@@ -334,17 +330,12 @@ func (s *Server) handleXSTS(w http.ResponseWriter, r *http.Request, now time.Tim
 		notAfter, found := s.titles[*p.TitleToken]
 		ok = ok && found && now.Before(notAfter)
 	}
-	switch {
-	case !ok:
+	if !ok {
 		s.mu.Unlock()
 		unauthorized(w)
 		return
-	case p.SandboxId != s.opts.Sandbox:
-		s.mu.Unlock()
-		refuseXErr(w, XErrSandboxMismatch, "")
-		return
-	case acc.XErr != 0:
-		code := acc.XErr
+	}
+	if code := s.accountRefusal(p.SandboxId, acc); code != 0 {
 		s.mu.Unlock()
 		refuseXErr(w, code, redirectFor(code))
 		return
@@ -357,4 +348,13 @@ func (s *Server) handleXSTS(w http.ResponseWriter, r *http.Request, now time.Tim
 		return
 	}
 	writeJSON(w, http.StatusOK, ans)
+}
+
+// accountRefusal is the XErr with which SISU and XSTS refuse acc in sandbox (the sandbox is
+// not the fake's, or the account is refused), or 0 (s.mu held).
+func (s *Server) accountRefusal(sandbox string, acc *account) uint32 {
+	if sandbox != s.opts.Sandbox {
+		return XErrSandboxMismatch
+	}
+	return acc.XErr
 }
